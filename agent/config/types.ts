@@ -1,0 +1,64 @@
+// The validated, resolved configuration. Produced by loadConfig() in ./load.ts.
+// Key names follow the sensor map (README "Sensor map reference"); paths are absolute.
+
+export interface TlsConfig {
+  /** Absolute path of an extra trusted CA bundle (PEM), from `xmpp.tls.ca`. */
+  ca?: string;
+  /** STARTTLS (xmpp://) is required unless `xmpp.tls.required: false` (loopback testing only). */
+  required: boolean;
+}
+
+export interface XmppConfig {
+  /** `xmpp://host:port` (STARTTLS) or `xmpps://host:port` (direct TLS). */
+  service: string;
+  /** XMPP domain; defaults to the JID's domain. The TLS certificate is checked against it. */
+  domain: string;
+  /** Bare JID of the Thing's account. */
+  jid: string;
+  /** From THINGD_PASSWORD, else `password`, else the first line of `password_file`. */
+  password: string;
+  resource: string;
+  tls: TlsConfig;
+  /** Seconds between keepalive pings to the server (`keepalive`, default 60). */
+  keepaliveSeconds: number;
+}
+
+export type MetaValue = string | number;
+
+export interface RegistryConfig {
+  /** XEP-0347 registry address (component domain or bare JID). */
+  jid?: string;
+  /** Meta tags: strings become <str>, numbers <num>. */
+  meta: Record<string, MetaValue>;
+}
+
+export interface AccessConfig {
+  owner?: string;
+  readers: string[];
+}
+
+export type Schedule = { kind: "every"; ms: number } | { kind: "cron"; expression: string };
+
+export interface SensorConfig {
+  /** XEP-0323 nodeId. */
+  id: string;
+  driver: string;
+  schedule: Schedule;
+  /** Per-read timeout (`timeout`, default: the poll interval, capped at 10 s). */
+  timeoutMs: number;
+  /** Nominal poll period in ms (for cron: the gap between two runs), used for cache freshness. */
+  periodMs: number;
+  /** Driver-specific keys, already validated against the driver's configSchema. */
+  options: unknown;
+}
+
+export interface ThingConfig {
+  /** Absolute path of the config file. */
+  file: string;
+  xmpp: XmppConfig;
+  registry: RegistryConfig;
+  access: AccessConfig;
+  /** Absolute path (`state_dir`, default ./state next to the config file). */
+  stateDir: string;
+  sensors: SensorConfig[];
+}

@@ -1,0 +1,24 @@
+// The bus layer: the only place that touches hardware libraries (loaded lazily).
+import type { Logger } from "pino";
+
+export interface SerialOptions {
+  path: string;
+  baudRate: number;
+}
+
+/**
+ * A serial line that survives unplug: it reopens with backoff when the device
+ * vanishes and emits bytes as they arrive. `failure` explains why it is down.
+ */
+export interface SerialLink {
+  onData(listener: (chunk: Buffer) => void): () => void;
+  write(data: Buffer): Promise<void>;
+  readonly isOpen: boolean;
+  /** Why the link is down (last open/IO error), or undefined while open. */
+  readonly failure: Error | undefined;
+  close(): Promise<void>;
+}
+
+export interface BusFactory {
+  serial(options: SerialOptions, log: Logger): SerialLink;
+}

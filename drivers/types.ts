@@ -1,0 +1,82 @@
+// The driver contract (see README "Adding a driver"). Drivers never import agent/.
+import type { Logger } from "pino";
+import type { z } from "zod";
+import type { BusFactory } from "./bus/types.js";
+
+/**
+ * Every unit symbol a field may carry. One list, so the same quantity always
+ * gets the same symbol ("°C", never "C" or "degC").
+ */
+export const UNITS = [
+  "", // dimensionless (counts, indices)
+  "°C", "°F", "K",
+  "%", // relative humidity and other percentages
+  "hPa", "Pa", "kPa", "bar", "mbar",
+  "µg/m³", "mg/m³", "ppm", "ppb", "#/0.1l",
+  "lx",
+  "V", "mV", "A", "mA", "W", "kW", "Wh", "kWh", "VA", "var", "Hz",
+  "m", "cm", "mm", "km", "m/s", "km/h", "°",
+  "l", "m³", "l/min", "m³/h",
+  "s", "ms", "min", "h",
+  "dB", "dBm",
+] as const;
+
+export type Unit = (typeof UNITS)[number];
+
+/** XEP-0323 field types we produce (§1.1). */
+export type FieldKind = "momentary" | "identity" | "status" | "computed" | "peak";
+
+interface FieldBase {
+  name: string;
+  timestamp: Date;
+  /** Defaults to "momentary". */
+  kind?: FieldKind;
+}
+
+export interface NumericField extends FieldBase {
+  type: "numeric";
+  value: number;
+  unit: Unit;
+  /** Decimals to write; XEP-0323 has no nrDecimals, precision is the lexical form (§1.3). */
+  decimals: number;
+}
+export interface BooleanField extends FieldBase {
+  type: "boolean";
+  value: boolean;
+}
+export interface StringField extends FieldBase {
+  type: "string";
+  value: string;
+}
+
+export type Field = NumericField | BooleanField | StringField;
+
+/** An open sensor. `read` must honour `signal` (abort = timeout or shutdown). */
+export interface Sensor {
+  read(signal: AbortSignal): Promise<Field[]>;
+  close(): Promise<void>;
+}
+
+export interface DriverContext {
+  bus: BusFactory;
+  log: Logger;
+  /** Sensor id from the sensor map (XEP-0323 nodeId). */
+  id: string;
+}
+
+export interface DriverDefinition<C = unknown> {
+  /** Sensor-map `driver:` value; equals the file name. */
+  name: string;
+  bus: "none" | "serial" | "i2c" | "gpio";
+  description: string;
+  /** Driver-specific keys of a sensor entry (everything but id/driver/every/cron/timeout). */
+  configSchema: z.ZodType<C>;
+  /** A sample of the driver-specific keys, validated in test/drivers/registry.test.ts. */
+  example: Record<string, unknown>;
+  /** Fields this driver produces with this config (names + units), for docs and checks. */
+  describeFields(config: C): Array<{ name: string; type: Field["type"]; unit?: Unit }>;
+  open(config: C, ctx: DriverContext): Promise<Sensor>;
+}
+
+/** Erase the config type for the registry array. */
+export type AnyDriverDefinition = DriverDefinition<any>;

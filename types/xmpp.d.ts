@@ -1,0 +1,127 @@
+// Minimal typings for the xmpp.js packages we use (they ship none).
+declare module "@xmpp/xml" {
+  export class Element {
+    constructor(name: string, attrs?: Record<string, string | undefined>);
+    name: string;
+    attrs: Record<string, string | undefined>;
+    children: Array<Element | string>;
+    parent: Element | null;
+    is(name: string, xmlns?: string): boolean;
+    getNS(): string | undefined;
+    getChild(name: string, xmlns?: string): Element | undefined;
+    getChildren(name: string, xmlns?: string): Element[];
+    getChildElements(): Element[];
+    getChildText(name: string, xmlns?: string): string | null;
+    text(): string;
+    append(...children: Array<Element | string>): Element;
+    c(name: string, attrs?: Record<string, string | undefined>): Element;
+    up(): Element;
+    root(): Element;
+    clone(): Element;
+    toString(): string;
+  }
+  export type Node = Element | string | null | undefined | false;
+  export function xml(name: string, attrs?: Record<string, string | undefined> | null, ...children: Array<Node | Node[]>): Element;
+  export namespace xml {
+    export { Element };
+  }
+  export default xml;
+  export class Parser {
+    constructor();
+    write(data: string): void;
+    end(data?: string): void;
+    on(event: string, listener: (...args: any[]) => void): this;
+  }
+  export function escapeXML(s: string): string;
+}
+
+declare module "@xmpp/jid" {
+  export class JID {
+    local: string;
+    domain: string;
+    resource: string;
+    bare(): JID;
+    toString(unescape?: boolean): string;
+    equals(other: JID): boolean;
+    getLocal(): string;
+    getDomain(): string;
+    getResource(): string;
+  }
+  export function jid(address: string): JID;
+  export function jid(local: string, domain: string, resource?: string): JID;
+  export default jid;
+}
+
+declare module "@xmpp/client-core" {
+  import type { Element } from "@xmpp/xml";
+  import type { JID } from "@xmpp/jid";
+  import { EventEmitter } from "node:events";
+  export class Client extends EventEmitter {
+    constructor(options: { service: string; domain: string; timeout?: number });
+    jid: JID | null;
+    status: string;
+    socket: any;
+    options: { service: string; domain: string; [k: string]: unknown };
+    transports: any[];
+    timeout: number;
+    start(): Promise<JID>;
+    stop(): Promise<Element | undefined>;
+    disconnect(timeout?: number): Promise<void>;
+    send(element: Element): Promise<void>;
+    sendMany(elements: Element[]): Promise<void>;
+    write(data: string): Promise<void>;
+    isSecure(): boolean;
+    restart(): Promise<void>;
+    sendReceive(element: Element, timeout?: number): Promise<Element>;
+    _attachSocket(socket: any): void;
+  }
+  export { xml } from "@xmpp/xml";
+  export { jid } from "@xmpp/jid";
+}
+
+declare module "@xmpp/tcp" {
+  const tcp: (args: { entity: any }) => void;
+  export default tcp;
+}
+declare module "@xmpp/middleware" {
+  const middleware: (args: { entity: any }) => any;
+  export default middleware;
+}
+declare module "@xmpp/stream-features" {
+  const streamFeatures: (args: { middleware: any }) => any;
+  export default streamFeatures;
+}
+declare module "@xmpp/iq/caller.js" {
+  const iqCaller: (args: { middleware: any; entity: any }) => any;
+  export default iqCaller;
+}
+declare module "@xmpp/sasl" {
+  const sasl: (args: { streamFeatures: any; saslFactory: any }, onAuthenticate: (...args: any[]) => Promise<void>) => any;
+  export default sasl;
+}
+declare module "@xmpp/sasl-scram-sha-1" {
+  const scram: (factory: any) => void;
+  export default scram;
+}
+declare module "@xmpp/sasl-plain" {
+  const plain: (factory: any) => void;
+  export default plain;
+}
+declare module "@xmpp/resource-binding" {
+  const resourceBinding: (args: { iqCaller: any; streamFeatures: any }, resource?: string) => any;
+  export default resourceBinding;
+}
+declare module "@xmpp/events" {
+  export function promise(target: any, event: string, rejectEvent?: string, timeout?: number): Promise<any>;
+}
+declare module "@xmpp/component" {
+  export function component(options: { service: string; domain: string; password: string }): any;
+  export { xml } from "@xmpp/xml";
+  export { jid } from "@xmpp/jid";
+}
+declare module "saslmechanisms" {
+  export default class SASLFactory {
+    create(mechs: string[]): any;
+    _mechs: Array<{ name: string }>;
+  }
+}
