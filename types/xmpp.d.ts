@@ -125,3 +125,16 @@ declare module "saslmechanisms" {
     _mechs: Array<{ name: string }>;
   }
 }
+
+declare module "@xmpp/tls/lib/Connection.js" {
+  export default class ConnectionTLS {
+    socketParameters(service: string): { port: number; host: string } | undefined;
+  }
+}
+declare module "@xmpp/tls/lib/Socket.js" {
+  import { EventEmitter } from "node:events";
+  export default class TLSSocket extends EventEmitter {
+    socket: any;
+    connect(options: Record<string, unknown>): void;
+  }
+}

@@ -1,0 +1,111 @@
+// One sensor's reading loop state: latest fields, last error, single-flight reads under a
+// hard timeout (a read that never finishes must not block later polls, prior-art.md node-cron).
+import type { Logger } from "pino";
+import type { Field, Sensor } from "../drivers/types.js";
+import { DriverError } from "./errors.js";
+
+export interface Reading {
+  fields: Field[];
+  at: number;
+}
+
+export interface PollerOptions {
+  id: string;
+  driver: string;
+  periodMs: number;
+  timeoutMs: number;
+}
+
+export class ReadTimeoutError extends Error {
+  override name = "ReadTimeoutError";
+}
+
+export class Poller {
+  latest: Reading | undefined;
+  lastError: { error: Error; at: number } | undefined;
+  errorCount = 0;
+  readCount = 0;
+  #inFlight: Promise<Reading> | undefined;
+  #closed = new AbortController();
+
+  constructor(
+    readonly options: PollerOptions,
+    private readonly sensor: Sensor,
+    private readonly log: Logger,
+  ) {}
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  /** The cached reading if it is younger than the poll period and no newer failure exists. */
+  fresh(now = Date.now()): Reading | undefined {
+    const r = this.latest;
+    if (!r || now - r.at > this.options.periodMs) return undefined;
+    if (this.lastError && this.lastError.at > r.at) return undefined;
+    return r;
+  }
+
+  /** A fresh cached reading, or a read now (shared with any read already running). */
+  momentary(): Promise<Reading> {
+    const fresh = this.fresh();
+    return fresh ? Promise.resolve(fresh) : this.poll();
+  }
+
+  /** Read now; concurrent callers share one read (no overlap on the bus). */
+  poll(): Promise<Reading> {
+    this.#inFlight ??= this.#read().finally(() => {
+      this.#inFlight = undefined;
+    });
+    return this.#inFlight;
+  }
+
+  async #read(): Promise<Reading> {
+    const { id, driver, timeoutMs } = this.options;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = AbortSignal.any([timeout, this.#closed.signal]);
+    const started = Date.now();
+    try {
+      const fields = await raceAbort(this.sensor.read(signal), signal, () =>
+        timeout.aborted ? new ReadTimeoutError(`read timed out after ${timeoutMs} ms`) : new Error("sensor closed"),
+      );
+      const reading = { fields, at: Date.now() };
+      this.latest = reading;
+      this.readCount++;
+      this.log.debug({ ms: reading.at - started, fields: fields.length }, "read");
+      return reading;
+    } catch (cause) {
+      const message = cause instanceof Error ? cause.message : String(cause);
+      const error = new DriverError(message, id, driver, { cause });
+      if (!this.lastError || this.lastError.at < (this.latest?.at ?? 0)) this.log.warn({ err: error }, "sensor read failed");
+      else this.log.debug({ err: error }, "sensor read failed again");
+      this.lastError = { error, at: Date.now() };
+      this.errorCount++;
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed.abort(new Error("sensor closed"));
+    await this.sensor.close();
+  }
+}
+
+/** Resolve with `p`, or reject as soon as `signal` aborts even if the driver ignores it. */
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal, reason: () => Error): Promise<T> {
+  if (signal.aborted) return Promise.reject(reason());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(reason());
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(signal.aborted ? reason() : e);
+      },
+    );
+  });
+}

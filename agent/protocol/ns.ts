@@ -1,0 +1,9 @@
+// Namespaces we speak. XEP-0323 v0.6 (Retracted), XEP-0347 v0.5.1 (Deferred); see protocol.md.
+export const NS_SENSORDATA = "urn:xmpp:iot:sensordata";
+export const NS_DISCOVERY = "urn:xmpp:iot:discovery";
+export const NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
+export const NS_DISCO_INFO = "http://jabber.org/protocol/disco#info";
+export const NS_DISCO_ITEMS = "http://jabber.org/protocol/disco#items";
+export const NS_PING = "urn:xmpp:ping";
+export const NS_VERSION = "jabber:iq:version";
+export const NS_ROSTER = "jabber:iq:roster";
