@@ -1,0 +1,108 @@
+// `thingd` command line: run | check | read. Exit codes: 0 ok, 1 failure (e.g. a sensor did not
+// read), 64 usage, 78 invalid config (systemd's RestartPreventExitStatus keeps it from looping).
+import { parseArgs } from "node:util";
+import type { LevelWithSilent } from "pino";
+import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./errors.js";
+import { loadConfig } from "./config/load.js";
+import type { ThingConfig } from "./config/types.js";
+import { createLogger } from "./log.js";
+import { VERSION } from "./version.js";
+import { formatReadings, readAllOnce } from "./read-once.js";
+
+export const DEFAULT_CONFIG = "/etc/thingd/sensors.yaml";
+
+export const USAGE = `thingd ${VERSION} — XMPP IoT Thing agent
+
+Usage:
+  thingd run   [-c FILE] [--log-level LEVEL]   connect, register, answer readouts (the service)
+  thingd check [-c FILE]                       validate the sensor map; exit 0 or 78
+  thingd read  [-c FILE] [--json]              read every sensor once, locally (no XMPP)
+  thingd --version | --help
+
+Options:
+  -c, --config FILE     sensor map (default ${DEFAULT_CONFIG})
+  --log-level LEVEL     trace | debug | info | warn | error | fatal | silent (default info)
+  --json                machine-readable output for "read"
+
+Exit codes: 0 ok; 1 runtime failure (read: a sensor failed); 64 bad usage; 78 invalid config.
+Environment: THINGD_PASSWORD overrides xmpp.password / xmpp.password_file.`;
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const stdio: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
+
+export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: "string", short: "c", default: DEFAULT_CONFIG },
+        "log-level": { type: "string", default: "info" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", short: "V", default: false },
+      },
+    });
+  } catch (err) {
+    io.err(`thingd: ${(err as Error).message}\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return io.out(USAGE), EXIT_OK;
+  if (values.version) return io.out(VERSION), EXIT_OK;
+  const command = positionals[0];
+  const level = values["log-level"] as LevelWithSilent;
+  if (!["trace", "debug", "info", "warn", "error", "fatal", "silent"].includes(level)) {
+    io.err(`thingd: --log-level: expected one of trace debug info warn error fatal silent, got "${level}"`);
+    return EXIT_USAGE;
+  }
+  const file = values.config;
+
+  switch (command) {
+    case "check": {
+      const config = await load(file, io);
+      if (!config) return EXIT_CONFIG;
+      io.out(`${config.file}: OK (${config.sensors.length} sensor${config.sensors.length === 1 ? "" : "s"})`);
+      return EXIT_OK;
+    }
+    case "read": {
+      const config = await load(file, io);
+      if (!config) return EXIT_CONFIG;
+      const log = createLogger(values["log-level"] === "info" ? "warn" : level, undefined);
+      const readings = await readAllOnce(config, log);
+      io.out(values.json ? JSON.stringify(readings, null, 2) : formatReadings(readings));
+      return readings.every((r) => !r.error) ? EXIT_OK : EXIT_FAILURE;
+    }
+    case "run": {
+      const config = await load(file, io);
+      if (!config) return EXIT_CONFIG;
+      const { runDaemon } = await import("./daemon.js");
+      return runDaemon(config, createLogger(level));
+    }
+    case undefined:
+      io.err(USAGE);
+      return EXIT_USAGE;
+    default:
+      io.err(`thingd: unknown command "${command}"\n\n${USAGE}`);
+      return EXIT_USAGE;
+  }
+}
+
+/** Load and validate; on problems print every one (file:line:col path: message) and return undefined. */
+async function load(file: string, io: Io): Promise<ThingConfig | undefined> {
+  try {
+    return await loadConfig(file);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.err(`thingd: invalid config (${err.problems.length || 1} problem${err.problems.length === 1 ? "" : "s"}):`);
+      io.err(err.message);
+      return undefined;
+    }
+    throw err;
+  }
+}

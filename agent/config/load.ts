@@ -1,0 +1,332 @@
+// Loads the sensor map and resolves it into a ThingConfig. Checks run in passes, as
+// zigbee2mqtt checks its settings: (1) YAML syntax, (2) the file schema (./schema.ts),
+// (3) each sensor's driver-specific keys against its driver's configSchema, (4) what needs
+// the file system or the environment (tls.ca, the password). Every problem of passes 2-4 is
+// collected, so one run of `thingd` lists them all, each with file:line:col and a key path.
+import { accessSync, constants, readFileSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { createTask } from "node-cron";
+import type { z } from "zod";
+import { ConfigError, type ConfigProblem } from "../errors.js";
+import { findDriver } from "../../drivers/registry.js";
+import { parseDuration } from "./duration.js";
+import { COMMON_SENSOR_KEYS, defaultErrorMap, sensorMapSchema, show, type SensorEntry, type SensorMap } from "./schema.js";
+import type { Schedule, SensorConfig, ThingConfig } from "./types.js";
+
+type Segment = string | number;
+type Env = Record<string, string | undefined>;
+
+/** The longest default per-read timeout: a hung serial port shouldn't hold a slot for a whole hourly period. */
+const MAX_DEFAULT_TIMEOUT_MS = 10_000;
+const PASSWORD_PATH = "xmpp.password";
+
+export async function loadConfig(file: string, env: Env = process.env): Promise<ThingConfig> {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = await readFile(abs, "utf8");
+  } catch (err) {
+    const problems = [{ file: abs, path: "", message: `cannot read the file: ${fsReason(err)}` }];
+    throw new ConfigError(formatProblems(problems), problems, { cause: err });
+  }
+  return parseConfig(text, abs, env);
+}
+
+/** Sync and pure but for reading `tls.ca` and `password_file`, relative to `file`'s folder. */
+export function parseConfig(text: string, file: string, env: Env = process.env): ThingConfig {
+  const abs = path.resolve(file);
+  const lineCounter = new LineCounter();
+  // prettyErrors off: its messages quote the offending source line, which may hold the password.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const problems = new Problems(abs, doc, lineCounter);
+
+  // A broken document gives a partial tree; schema problems found in it would only be noise.
+  if (doc.errors.length > 0) {
+    for (const err of doc.errors) {
+      const pos = lineCounter.linePos(err.pos[0]);
+      problems.list.push({ file: abs, line: pos.line, column: pos.col, path: "", message: `YAML syntax: ${err.message}` });
+    }
+    throw problems.error();
+  }
+
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (err) {
+    problems.list.push({ file: abs, path: "", message: `YAML: ${(err as Error).message}` });
+    throw problems.error();
+  }
+  if (data === null || data === undefined) {
+    problems.list.push({ file: abs, path: "", message: "expected a sensor map (a mapping with xmpp and sensors), got an empty file" });
+    throw problems.error();
+  }
+
+  const parsed = sensorMapSchema.safeParse(data, { error: defaultErrorMap, reportInput: true });
+  if (!parsed.success) problems.addIssues(parsed.error.issues, [], false);
+  // Later passes work on the raw tree, so they report even when the first pass failed.
+  const options = checkDriverOptions(data, problems);
+  const folder = path.dirname(abs);
+  const ca = checkCa(data, folder, problems);
+  const password = resolvePassword(data, folder, env, problems);
+
+  if (problems.list.length > 0 || !parsed.success || password === undefined) throw problems.error();
+  return resolve(parsed.data, { file: abs, folder, options, ca, password });
+}
+
+/** `file:line:col path: message`, one problem a line, in file order. */
+export function formatProblems(problems: readonly ConfigProblem[]): string {
+  return problems
+    .map((p) => {
+      const where = p.line === undefined ? p.file : `${p.file}:${p.line}:${p.column ?? 1}`;
+      return p.path ? `${where} ${p.path}: ${p.message}` : `${where}: ${p.message}`;
+    })
+    .join("\n");
+}
+
+/** `sensors[2].every`, `registry.meta["odd key"]`. */
+export function formatPath(segments: readonly Segment[]): string {
+  return segments
+    .map((s, i) => {
+      if (typeof s === "number") return `[${s}]`;
+      if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(s)) return i === 0 ? s : `.${s}`;
+      return `[${JSON.stringify(s)}]`;
+    })
+    .join("");
+}
+
+/**
+ * Nominal period of a cron schedule: the gap between its next two runs, from node-cron's own
+ * matcher (so it agrees with the scheduler). Irregular schedules (e.g. weekdays only) give the
+ * gap at load time; that's fine for its one use, judging cache freshness.
+ */
+export function cronPeriodMs(expression: string): number {
+  // An unstarted task arms no timer; destroy() takes it out of node-cron's task registry.
+  const task = createTask(expression, () => {});
+  try {
+    const [a, b] = task.getNextRuns(2);
+    return a && b ? b.getTime() - a.getTime() : 60_000;
+  } finally {
+    void task.destroy();
+  }
+}
+
+class Problems {
+  readonly list: ConfigProblem[] = [];
+
+  constructor(
+    private readonly file: string,
+    private readonly doc: Document,
+    private readonly lineCounter: LineCounter,
+  ) {}
+
+  add(segments: Segment[], message: string, atKey = false): void {
+    const offset = this.offsetOf(segments, atKey);
+    const pos = offset === undefined ? undefined : this.lineCounter.linePos(offset);
+    this.list.push({
+      file: this.file,
+      ...(pos && { line: pos.line, column: pos.col }),
+      path: formatPath(segments),
+      message,
+    });
+  }
+
+  addIssues(issues: readonly z.core.$ZodIssue[], prefix: Segment[], fromDriver: boolean): void {
+    for (const issue of issues) {
+      const at = [...prefix, ...issue.path.map((s) => (typeof s === "symbol" ? String(s) : s))];
+      if (issue.code === "unrecognized_keys") {
+        for (const key of issue.keys) this.add([...at, key], `unknown key ${JSON.stringify(key)}`, true);
+      } else if (issue.code === "invalid_key") {
+        this.add(at, issue.issues[0]?.message ?? issue.message, true);
+      } else if (issue.code === "invalid_element") {
+        this.add(at, issue.issues[0]?.message ?? issue.message);
+      } else {
+        this.add(at, fromDriver ? withFound(issue.message, issue.input) : issue.message);
+      }
+    }
+  }
+
+  error(): ConfigError {
+    // File order reads best; the sort is stable, so same-place problems keep pass order.
+    this.list.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+    for (const p of this.list) if (p.path === PASSWORD_PATH) p.message = scrubPassword(p.message);
+    return new ConfigError(formatProblems(this.list), this.list);
+  }
+
+  /**
+   * Source offset of the deepest node on the path that exists: the value itself, or the key
+   * when the key is what's wrong (unknown key) or has no value. A missing key points at
+   * the key of its parent mapping, e.g. `xmpp:` for a missing `xmpp.jid`.
+   */
+  private offsetOf(segments: Segment[], atKey: boolean): number | undefined {
+    let node: unknown = this.doc.contents;
+    let best: number | undefined = rangeStart(node);
+    for (const [i, seg] of segments.entries()) {
+      const last = i === segments.length - 1;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+        if (!pair) return best;
+        const keyAt = rangeStart(pair.key);
+        const valueAt = rangeStart(pair.value);
+        node = pair.value;
+        best = last && !atKey ? (valueAt ?? keyAt) : (keyAt ?? valueAt);
+      } else if (isSeq(node) && typeof seg === "number") {
+        const item: unknown = node.items[seg];
+        if (item === undefined) return best;
+        node = item;
+        best = rangeStart(item) ?? best;
+      } else {
+        return best;
+      }
+    }
+    return best;
+  }
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+  return range?.[0];
+}
+
+/** Driver messages like "expected a field name" gain what was found, if it can be shown. */
+function withFound(message: string, input: unknown): string {
+  const shown = typeof input === "string" || typeof input === "number" || typeof input === "boolean";
+  return shown && !/\bgot\b|^missing/.test(message) ? `${message}, got ${show(input)}` : message;
+}
+
+function scrubPassword(message: string): string {
+  return /\bgot\b/.test(message) ? "expected a non-empty string (quote the password in YAML)" : message;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Pass 3: each entry's non-common keys against its driver's configSchema. */
+function checkDriverOptions(data: unknown, problems: Problems): Map<number, unknown> {
+  const options = new Map<number, unknown>();
+  const sensors = isMapping(data) ? data.sensors : undefined;
+  if (!Array.isArray(sensors)) return options;
+  sensors.forEach((entry: unknown, i) => {
+    if (!isMapping(entry) || typeof entry.driver !== "string") return;
+    const driver = findDriver(entry.driver);
+    if (!driver) return; // the first pass already said which names exist
+    const own = Object.fromEntries(
+      Object.entries(entry).filter(([k]) => !(COMMON_SENSOR_KEYS as readonly string[]).includes(k)),
+    );
+    const result = driver.configSchema.safeParse(own, { error: defaultErrorMap, reportInput: true });
+    if (result.success) options.set(i, result.data);
+    else problems.addIssues(result.error.issues, ["sensors", i], true);
+  });
+  return options;
+}
+
+function fsReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  if (code === "EISDIR") return "a folder, not a file";
+  return (err as Error).message;
+}
+
+/** Why `file` can't be read, or undefined if it can. */
+function unreadable(file: string): string | undefined {
+  try {
+    if (!statSync(file).isFile()) return "not a regular file";
+    accessSync(file, constants.R_OK);
+    return undefined;
+  } catch (err) {
+    return fsReason(err);
+  }
+}
+
+function xmppSection(data: unknown): Record<string, unknown> | undefined {
+  return isMapping(data) && isMapping(data.xmpp) ? data.xmpp : undefined;
+}
+
+/** Pass 4a: `xmpp.tls.ca` must be a readable PEM file now, not at the first TLS handshake. */
+function checkCa(data: unknown, folder: string, problems: Problems): string | undefined {
+  const tls = xmppSection(data)?.tls;
+  const ca = isMapping(tls) ? tls.ca : undefined;
+  if (typeof ca !== "string" || ca === "") return undefined;
+  const file = path.resolve(folder, ca);
+  const why = unreadable(file);
+  if (why) {
+    problems.add(["xmpp", "tls", "ca"], `expected a readable PEM file, got ${show(file)} (${why})`);
+    return undefined;
+  }
+  if (!/-----BEGIN [A-Z0-9 ]+-----/.test(readFileSync(file, "latin1"))) {
+    problems.add(["xmpp", "tls", "ca"], `expected a PEM file (-----BEGIN CERTIFICATE-----), got ${show(file)} without a PEM block`);
+    return undefined;
+  }
+  return file;
+}
+
+/**
+ * Pass 4b: THINGD_PASSWORD (non-empty), else `password`, else the first line of
+ * `password_file`. No message shows the password, nor the password_file value (a password
+ * pasted into the wrong key would otherwise end up in the journal).
+ */
+function resolvePassword(data: unknown, folder: string, env: Env, problems: Problems): string | undefined {
+  const fromEnv = env.THINGD_PASSWORD;
+  if (fromEnv) return fromEnv;
+  const xmpp = xmppSection(data);
+  if (!xmpp) return undefined; // the first pass reports the missing section
+  if (xmpp.password !== undefined) return typeof xmpp.password === "string" && xmpp.password !== "" ? xmpp.password : undefined;
+  const pwFile = xmpp.password_file;
+  if (pwFile === undefined) {
+    problems.add(["xmpp", "password"], 'missing, expected "password", "password_file" or the THINGD_PASSWORD environment variable');
+    return undefined;
+  }
+  if (typeof pwFile !== "string" || pwFile === "") return undefined; // reported by the first pass
+  const file = path.resolve(folder, pwFile);
+  const why = unreadable(file);
+  if (why) {
+    problems.add(["xmpp", "password_file"], `expected a readable file holding the password, got a file that can't be read (${why})`);
+    return undefined;
+  }
+  const firstLine = (readFileSync(file, "utf8").split(/\r?\n/, 1)[0] ?? "").trim();
+  if (firstLine === "") {
+    problems.add(["xmpp", "password_file"], "expected the password on the first line of the file, got an empty line");
+    return undefined;
+  }
+  return firstLine;
+}
+
+function schedule(entry: SensorEntry): { schedule: Schedule; periodMs: number } {
+  if (entry.every !== undefined) {
+    const ms = parseDuration(entry.every)!; // checked by the schema
+    return { schedule: { kind: "every", ms }, periodMs: ms };
+  }
+  const expression = entry.cron!; // the schema demands exactly one of every/cron
+  return { schedule: { kind: "cron", expression }, periodMs: cronPeriodMs(expression) };
+}
+
+function resolve(
+  map: SensorMap,
+  ctx: { file: string; folder: string; options: Map<number, unknown>; ca: string | undefined; password: string },
+): ThingConfig {
+  const { xmpp } = map;
+  const sensors = map.sensors.map((entry, i): SensorConfig => {
+    const { schedule: sched, periodMs } = schedule(entry);
+    const timeoutMs = entry.timeout !== undefined ? parseDuration(entry.timeout)! : Math.min(periodMs, MAX_DEFAULT_TIMEOUT_MS);
+    return { id: entry.id, driver: entry.driver, schedule: sched, timeoutMs, periodMs, options: ctx.options.get(i) };
+  });
+  return {
+    file: ctx.file,
+    xmpp: {
+      service: xmpp.service,
+      domain: xmpp.domain ?? xmpp.jid.slice(xmpp.jid.indexOf("@") + 1),
+      jid: xmpp.jid,
+      password: ctx.password,
+      resource: xmpp.resource,
+      tls: { ...(ctx.ca !== undefined && { ca: ctx.ca }), required: xmpp.tls.required },
+      keepaliveSeconds: parseDuration(xmpp.keepalive)! / 1000,
+    },
+    registry: { ...(map.registry?.jid !== undefined && { jid: map.registry.jid }), meta: map.registry?.meta ?? {} },
+    access: { ...(map.access?.owner !== undefined && { owner: map.access.owner }), readers: map.access?.readers ?? [] },
+    stateDir: path.resolve(ctx.folder, map.state_dir),
+    sensors,
+  };
+}

@@ -1,0 +1,226 @@
+// The sensor map file schema: first pass of the config check (see ./load.ts for the second,
+// per-driver pass). No transforms, so z.toJSONSchema() can publish it as-is; values are
+// resolved (durations, paths, password) in load.ts.
+//
+// Every message says what was expected and what was found, e.g.
+//   expected a duration like "10s", got "5 seconds"
+import { z } from "zod";
+import { validate as validateCron, validateDetailed as explainCron } from "node-cron";
+import { driverNames } from "../../drivers/registry.js";
+import { DURATION_PATTERN, formatDuration, parseDuration } from "./duration.js";
+
+/** Keys every sensor entry has; the rest belong to the driver's configSchema. */
+export const COMMON_SENSOR_KEYS = ["id", "driver", "every", "cron", "timeout"] as const;
+
+/** How a found value is shown in a message (long strings cut, so one problem stays one line). */
+export function show(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "an empty value";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  return String(value);
+}
+
+/** `expected X, got Y`, or `missing, expected X` when the key isn't there. */
+export function expected(what: string, input: unknown): string {
+  return input === undefined ? `missing, expected ${what}` : `expected ${what}, got ${show(input)}`;
+}
+
+/** A string schema whose every failure (wrong type or wrong form) gets one message. */
+function text(what: string, pattern: RegExp) {
+  const error = (iss: { input?: unknown }) => expected(what, iss.input);
+  return z.string({ error }).regex(pattern, { error });
+}
+
+function duration(minMs = 1) {
+  return text('a duration like "10s"', DURATION_PATTERN).refine(
+    // Malformed values were already reported by the pattern; only judge the amount here.
+    (s) => (parseDuration(s) ?? minMs) >= minMs,
+    { error: (iss) => expected(`a duration of at least ${formatDuration(minMs)}`, iss.input) },
+  );
+}
+
+// RFC 7622 allows far more, but a bare JID always has exactly one "@" and no "/resource".
+const BARE_JID = /^[^@/\s]+@[^@/\s]+$/;
+const DOMAIN = /^[^@/\s]+$/;
+const bareJid = text('a bare JID like "thing@example.org"', BARE_JID);
+
+// Flow style is allowed by the pattern: an IPv6 literal needs brackets, as in URLs.
+const SERVICE = /^xmpps?:\/\/(\[[0-9A-Fa-f:.]+\]|[^\s/:@[\]]+)(:\d{1,5})?\/?$/;
+
+const CRON_FIELD_NAMES: Record<string, string> = {
+  second: "second",
+  minute: "minute",
+  hour: "hour",
+  dayOfMonth: "day of month",
+  month: "month",
+  dayOfWeek: "day of week",
+};
+
+function cronDetail(expression: string): string {
+  const errors = explainCron(expression).errors;
+  const details = errors.map((e) =>
+    e.field in CRON_FIELD_NAMES ? `bad ${CRON_FIELD_NAMES[e.field]} field "${e.value ?? ""}"` : e.message,
+  );
+  return details.length > 0 ? ` (${details.join("; ")})` : "";
+}
+
+const CRON_EXAMPLE = 'a node-cron expression like "*/5 * * * * *"';
+const cron = z.string({ error: (iss) => expected(CRON_EXAMPLE, iss.input) }).refine((s) => validateCron(s), {
+  error: (iss) => expected(CRON_EXAMPLE, iss.input) + (typeof iss.input === "string" ? cronDetail(iss.input) : ""),
+});
+
+// XEP-0347 §3.4 meta tags. KEY is the claim key the Thing makes up itself (./load.ts never
+// takes it from the file: a key in a world-readable config would let anyone claim the Thing).
+const TAG_NAME = /^[^:#\s]{1,32}$/;
+const tagName = text('a tag name of 1-32 characters without ":", "#" or whitespace', TAG_NAME).refine(
+  (name) => name !== "KEY",
+  { error: '"KEY" is reserved: thingd generates the claim key itself' },
+);
+const tagValue = z
+  .union([z.string(), z.number()], { error: (iss) => expected("a string or a number", iss.input) })
+  .refine((v) => typeof v !== "string" || v.length <= 128, {
+    error: (iss) => `expected at most 128 characters, got ${String(iss.input).length}`,
+  });
+
+const tlsSchema = z.strictObject({
+  ca: z.string({ error: (iss) => expected("a path to a PEM file", iss.input) }).min(1).optional()
+    .describe("Extra trusted CA bundle (PEM), relative to the config file's folder"),
+  required: z.boolean({ error: (iss) => expected("true or false", iss.input) }).default(true)
+    .describe("false allows a plaintext connection (loopback testing only)"),
+});
+
+const xmppSchema = z.strictObject({
+  service: text('a service URL like "xmpp://example.org:5222" (STARTTLS) or "xmpps://example.org:5223"', SERVICE),
+  domain: text('a domain like "example.org"', DOMAIN).optional()
+    .describe("Defaults to the JID's domain"),
+  jid: bareJid,
+  // The value is a secret: these messages never show it, whatever was found.
+  password: z.string({ error: "expected a string (quote the password in YAML)" }).min(1, "expected a non-empty password").optional()
+    .describe("Overridden by the THINGD_PASSWORD environment variable"),
+  password_file: z.string({ error: (iss) => expected("a file path", iss.input) }).min(1).optional()
+    .describe("First line is the password; relative to the config file's folder"),
+  resource: z.string({ error: (iss) => expected("a resource name", iss.input) })
+    .min(1, 'expected a resource name like "thingd"').default("thingd"),
+  tls: tlsSchema.default({ required: true }),
+  keepalive: duration(5_000).default("60s"),
+});
+
+const registrySchema = z.strictObject({
+  jid: text('a registry address like "registry.example.org"', /^([^@/\s]+@)?[^@/\s]+$/).optional(),
+  meta: z.record(tagName, tagValue).default({}),
+});
+
+const accessSchema = z.strictObject({
+  owner: bareJid.optional(),
+  readers: z.array(bareJid, { error: (iss) => expected("a list of bare JIDs", iss.input) }).default([]),
+});
+
+const SENSOR_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Common keys only; the driver-specific keys pass through to the second pass in load.ts. */
+function sensorSchema() {
+  const names = driverNames();
+  return z
+    .looseObject({
+      id: text('a sensor id of 1-64 characters from A-Z a-z 0-9 _ . -', SENSOR_ID),
+      driver: z.enum(names as [string, ...string[]], {
+        error: (iss) => (iss.input === undefined ? `missing, expected one of: ${names.join(", ")}` : `expected one of: ${names.join(", ")}, got ${show(iss.input)}`),
+      }),
+      every: duration().optional(),
+      cron: cron.optional(),
+      timeout: duration().optional(),
+    })
+    .superRefine(
+      (entry, ctx) => {
+        const hasEvery = entry.every !== undefined;
+        const hasCron = entry.cron !== undefined;
+        if (hasEvery && hasCron) {
+          ctx.addIssue({ code: "custom", path: ["cron"], input: entry.cron, message: 'expected exactly one of "every" or "cron", got both' });
+        } else if (!hasEvery && !hasCron) {
+          ctx.addIssue({ code: "custom", path: [], input: undefined, message: 'missing "every" or "cron", expected exactly one of them' });
+        }
+      },
+      // Run even when a field already failed, so one pass reports everything.
+      { when: (payload) => isMapping(payload.value) },
+    );
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function buildSensorMapSchema() {
+  return z.strictObject({
+    xmpp: xmppSchema,
+    registry: registrySchema.optional(),
+    access: accessSchema.optional(),
+    state_dir: z.string({ error: (iss) => expected("a folder path", iss.input) }).min(1).default("./state")
+      .describe("Relative to the config file's folder"),
+    sensors: z
+      .array(sensorSchema(), { error: (iss) => expected("a list of sensors", iss.input) })
+      .min(1, { error: "expected at least one sensor, got an empty list" })
+      .superRefine(
+        (sensors, ctx) => {
+          // XEP-0323 nodeIds must be unique; name the first use so the fix is obvious.
+          const seen = new Map<string, number>();
+          (sensors as unknown[]).forEach((entry, i) => {
+            if (!isMapping(entry) || typeof entry.id !== "string") return;
+            const first = seen.get(entry.id);
+            if (first === undefined) seen.set(entry.id, i);
+            else ctx.addIssue({ code: "custom", path: [i, "id"], input: entry.id, message: `duplicate sensor id ${show(entry.id)}, already used by sensors[${first}]` });
+          });
+        },
+        { when: (payload) => Array.isArray(payload.value) },
+      ),
+  });
+}
+
+export const sensorMapSchema = buildSensorMapSchema();
+
+/** The file as the first pass returns it (defaults applied, driver keys still raw). */
+export type SensorMap = z.output<typeof sensorMapSchema>;
+export type SensorEntry = SensorMap["sensors"][number];
+
+const TYPE_NAMES: Record<string, string> = {
+  array: "a list",
+  object: "a mapping",
+  int: "an integer",
+  boolean: "true or false",
+};
+
+/**
+ * Messages for issues whose schema set none (mostly driver schemas): zod's defaults say
+ * "Invalid input", ours say what was expected and what was found.
+ */
+export const defaultErrorMap: z.core.$ZodErrorMap = (iss) => {
+  const input = iss.input;
+  switch (iss.code) {
+    case "invalid_type":
+      return expected(TYPE_NAMES[iss.expected] ?? `a ${iss.expected}`, input);
+    case "too_small":
+    case "too_big": {
+      const bound = iss.code === "too_small" ? iss.minimum : iss.maximum;
+      const op = iss.code === "too_small" ? (iss.inclusive ? ">=" : ">") : iss.inclusive ? "<=" : "<";
+      const least = iss.code === "too_small" ? "at least" : "at most";
+      if (iss.origin === "array") return `expected ${least} ${String(bound)} item(s), got ${Array.isArray(input) ? input.length : show(input)}`;
+      if (iss.origin === "string") return `expected ${least} ${String(bound)} character(s), got ${show(input)}`;
+      return expected(`a number ${op} ${String(bound)}`, input);
+    }
+    case "invalid_value":
+      return expected(`one of: ${iss.values.map((v) => show(v)).join(", ")}`, input);
+    case "invalid_format":
+      return expected(iss.format === "regex" && "pattern" in iss ? `a string matching ${String(iss.pattern)}` : `a valid ${iss.format}`, input);
+    case "not_multiple_of":
+      return expected(`a multiple of ${String(iss.divisor)}`, input);
+    case "unrecognized_keys":
+      return iss.keys.map((k) => `unknown key ${JSON.stringify(k)}`).join("; ");
+    case "invalid_union": {
+      const kinds = iss.errors.flatMap((e) => e.filter((i) => i.code === "invalid_type").map((i) => (i as { expected: string }).expected));
+      return expected(kinds.length > 0 ? [...new Set(kinds)].map((k) => TYPE_NAMES[k] ?? `a ${k}`).join(" or ") : "one of the allowed forms", input);
+    }
+    default:
+      return undefined;
+  }
+};

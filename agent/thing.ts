@@ -1,0 +1,146 @@
+// The Thing core: wires the XMPP session to the sensor-data service, registration, presence
+// and the small supporting protocols. Wiring only; behaviour lives in the modules it uses.
+import os from "node:os";
+import type { Logger } from "pino";
+import { xml, type Element } from "@xmpp/xml";
+import type { ThingConfig } from "./config/types.js";
+import { AccessPolicy, bareJid } from "./access.js";
+import type { Poller } from "./poller.js";
+import { Registration } from "./registration.js";
+import { SensorDataService } from "./sensordata-service.js";
+import type { StateStore } from "./state.js";
+import { boardSerial } from "./board.js";
+import { VERSION } from "./version.js";
+import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_DISCOVERY, NS_PING, NS_ROSTER, NS_SENSORDATA, NS_VERSION } from "./protocol/ns.js";
+import { buildDiscoInfo, buildDiscoItems, buildVersion } from "./protocol/service-info.js";
+import { ProtocolError } from "./errors.js";
+import { IqRouter } from "./transport/iq-router.js";
+import { Supervisor } from "./transport/supervisor.js";
+import type { XmppConnection } from "./transport/connection.js";
+import type { BackoffPolicy } from "./transport/backoff.js";
+
+export interface ThingOptions {
+  config: ThingConfig;
+  pollers: readonly Poller[];
+  store: StateStore;
+  log: Logger;
+  /** PEM of the extra CA, read by the caller. */
+  ca?: string;
+  backoff?: BackoffPolicy;
+}
+
+export class Thing {
+  readonly supervisor: Supervisor;
+  readonly access: AccessPolicy;
+  readonly sensorData: SensorDataService;
+  readonly registration: Registration;
+  readonly #router: IqRouter;
+  readonly #log: Logger;
+
+  constructor(private readonly o: ThingOptions) {
+    const { config, store } = o;
+    this.#log = o.log.child({ module: "thing" });
+    const owner = () => store.state.owner ?? config.access.owner;
+    this.access = new AccessPolicy(config.access.readers, owner);
+
+    this.supervisor = new Supervisor({
+      connection: {
+        service: config.xmpp.service,
+        domain: config.xmpp.domain,
+        jid: config.xmpp.jid,
+        password: config.xmpp.password,
+        resource: config.xmpp.resource,
+        ...(o.ca ? { ca: o.ca } : {}),
+        tlsRequired: config.xmpp.tls.required,
+      },
+      log: o.log.child({ module: "transport" }),
+      keepaliveMs: config.xmpp.keepaliveSeconds * 1000,
+      ...(o.backoff ? { backoff: o.backoff } : {}),
+      install: (conn) => this.#install(conn),
+      online: (conn) => this.#online(conn),
+    });
+
+    const send = (stanzas: Element[]) => this.supervisor.send(...stanzas);
+    this.sensorData = new SensorDataService(() => o.pollers, this.access, send, o.log.child({ module: "sensordata" }));
+
+    const serial = boardSerial();
+    this.registration = new Registration({
+      registry: config.registry.jid,
+      meta: { ...(serial ? { SN: serial } : {}), ...config.registry.meta },
+      store,
+      log: o.log.child({ module: "registry" }),
+      request: (stanza) => this.supervisor.request(stanza),
+      send: (stanza) => this.supervisor.send(stanza),
+      isOnline: () => this.supervisor.state === "online",
+      ...(o.backoff ? { backoff: o.backoff } : {}),
+    });
+
+    const name = `thingd ${config.xmpp.resource}`;
+    this.#router = new IqRouter(this.#log, config.xmpp.domain)
+      .on("get", NS_SENSORDATA, "req", this.sensorData.handleRequest)
+      .on("get,set", NS_SENSORDATA, "cancel", this.sensorData.handleCancel)
+      .on("get", NS_DISCO_INFO, "query", ({ child }) => {
+        if (child.attrs.node) throw new ProtocolError("item-not-found", `Unknown node "${child.attrs.node}".`);
+        return buildDiscoInfo(name);
+      })
+      .on("get", NS_DISCO_ITEMS, "query", ({ child }) => buildDiscoItems(child.attrs.node))
+      .on("get", NS_PING, "ping", () => undefined)
+      .on("get", NS_VERSION, "query", () => buildVersion("thingd", VERSION, `${os.type()} ${os.release()}`))
+      .on("set", NS_DISCOVERY, "claimed", this.registration.handleClaimed)
+      .on("set", NS_DISCOVERY, "removed", this.registration.handleRemoved)
+      .on("set", NS_DISCOVERY, "disowned", this.registration.handleDisowned);
+  }
+
+  start(): void {
+    this.supervisor.start();
+  }
+
+  async stop(): Promise<void> {
+    this.registration.stop();
+    this.sensorData.cancelAll();
+    await this.supervisor.stop();
+  }
+
+  #install(conn: XmppConnection): void {
+    conn.middleware.use(async (ctx: { stanza: Element }, next: () => Promise<unknown>) => {
+      const { stanza } = ctx;
+      try {
+        if (stanza.name === "iq") {
+          const out = await this.#router.dispatch(stanza);
+          if (!out) return next();
+          if (out.send.length === 1) await conn.entity.send(out.send[0]!);
+          else if (out.send.length > 1) await conn.entity.sendMany(out.send); // one socket write
+          out.after?.();
+          return undefined;
+        }
+        if (stanza.name === "presence") return await this.#presence(conn, stanza);
+      } catch (err) {
+        // Nothing from the network may crash the agent.
+        this.#log.error({ err, stanza: stanza.toString().slice(0, 500) }, "failed to handle stanza");
+        return undefined;
+      }
+      return next();
+    });
+  }
+
+  /** Subscription requests: approve the owner and readers, refuse others (protocol.md §3.1). */
+  async #presence(conn: XmppConnection, stanza: Element): Promise<undefined> {
+    const from = stanza.attrs.from;
+    if (stanza.attrs.type !== "subscribe" || !from) return undefined;
+    const allowed = this.access.canRead(from);
+    await conn.entity.send(xml("presence", { type: allowed ? "subscribed" : "unsubscribed", to: bareJid(from) }));
+    this.#log.info({ from: bareJid(from), allowed }, "presence subscription request");
+    return undefined;
+  }
+
+  /** Every new session: roster, initial presence, registration (protocol.md §4). */
+  async #online(conn: XmppConnection): Promise<void> {
+    try {
+      await conn.iqCaller.request(xml("iq", { type: "get" }, xml("query", { xmlns: NS_ROSTER })), 15_000);
+    } catch (err) {
+      this.#log.warn({ err }, "roster request failed");
+    }
+    await conn.entity.send(xml("presence", {}));
+    await this.registration.ensureRegistered();
+  }
+}

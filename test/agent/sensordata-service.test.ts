@@ -1,0 +1,106 @@
+// The XEP-0323 service over real pollers and the simulated driver (no XMPP server needed).
+import { describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { xml, type Element } from "@xmpp/xml";
+import { AccessPolicy } from "../../agent/access.js";
+import { Poller } from "../../agent/poller.js";
+import { SensorDataService } from "../../agent/sensordata-service.js";
+import { NS_SENSORDATA } from "../../agent/protocol/ns.js";
+import { simulated, simulatedConfigSchema } from "../../drivers/simulated.js";
+import type { IqOutcome } from "../../agent/transport/iq-router.js";
+
+const log = pino({ level: "silent" });
+
+async function poller(id: string, extra: Record<string, unknown> = {}, periodMs = 60_000, timeoutMs = 300) {
+  const cfg = simulatedConfigSchema.parse({ fields: [{ name: "temperature", unit: "°C", value: 21.5, decimals: 2 }], ...extra });
+  const sensor = await simulated.open(cfg, { bus: undefined as never, log, id });
+  return new Poller({ id, driver: "simulated", periodMs, timeoutMs }, sensor, log);
+}
+
+function setup(pollers: Poller[]) {
+  const sent: Element[] = [];
+  const svc = new SensorDataService(() => pollers, new AccessPolicy(["reader@x"], () => "owner@x"), async (s) => (sent.push(...s), true), log);
+  const call = async (from: string, child: Element, type = "get") => {
+    const stanza = xml("iq", { type, from, to: "thing@x/gw", id: "q1" }, child);
+    return (await svc.handleRequest({ stanza, child, from })) as IqOutcome;
+  };
+  return { svc, sent, call };
+}
+
+const req = (attrs: Record<string, string>, ...c: Element[]) => xml("req", { xmlns: NS_SENSORDATA, ...attrs }, ...c);
+
+describe("SensorDataService", () => {
+  it("answers a cached momentary readout with result + fields in one batch", async () => {
+    const a = await poller("a");
+    await a.poll();
+    const { call } = setup([a]);
+    const out = await call("reader@x/app", req({ seqnr: "1", momentary: "true" }));
+    expect(out.after).toBeUndefined();
+    expect(out.send.map((s) => s.name)).toStrictEqual(["iq", "message"]);
+    expect(out.send[0]!.getChild("accepted", NS_SENSORDATA)?.attrs.seqnr).toBe("1");
+    const numeric = out.send[1]!.getChild("fields")!.getChild("node")!.getChild("timestamp")!.getChild("numeric")!;
+    expect(numeric.attrs).toMatchObject({ name: "temperature", value: "21.50", unit: "°C", momentary: "true" });
+  });
+
+  it("reads now when the cache is stale, and reports a failing node after the good ones", async () => {
+    const good = await poller("good");
+    const bad = await poller("bad", { fail: true });
+    const { call, sent } = setup([good, bad]);
+    const out = await call("owner@x/app", req({ seqnr: "2" }));
+    expect(out.send).toHaveLength(1);
+    out.after!();
+    await expect.poll(() => sent.length).toBe(2);
+    expect(sent[0]!.getChild("fields")!.attrs.done).toBeUndefined();
+    expect(sent[1]!.getChild("failure")!.attrs.done).toBe("true");
+    expect(sent[1]!.getChild("failure")!.getChild("error")!.attrs.nodeId).toBe("bad");
+  });
+
+  it("times out a hanging sensor and still serves the others", async () => {
+    const good = await poller("good");
+    const slow = await poller("slow", { delay_ms: 5_000 }, 60_000, 100);
+    const { call, sent } = setup([good, slow]);
+    const out = await call("owner@x/app", req({ seqnr: "3" }));
+    out.after!();
+    await expect.poll(() => sent.length, { timeout: 2_000 }).toBe(2);
+    expect(sent[1]!.getChild("failure")!.getChildText("error")).toMatch(/timed out after 100 ms/);
+  });
+
+  it("refuses strangers with forbidden + <rejected>", async () => {
+    const { call } = setup([await poller("a")]);
+    const out = await call("stranger@y/app", req({ seqnr: "4" }));
+    const iq = out.send[0]!;
+    expect(iq.attrs.type).toBe("error");
+    expect(iq.getChild("rejected", NS_SENSORDATA)?.getChildText("error")).toBe("Access denied.");
+    expect(iq.getChild("error")!.attrs.type).toBe("cancel");
+    expect(iq.getChild("error")!.getChild("forbidden")).toBeDefined();
+  });
+
+  it("answers unknown nodes with item-not-found and bad requests with bad-request", async () => {
+    const { call } = setup([await poller("a")]);
+    const unknown = (await call("owner@x/app", req({ seqnr: "5" }, xml("node", { nodeId: "nope" })))).send[0]!;
+    expect(unknown.getChild("error")!.getChild("item-not-found")).toBeDefined();
+    const bad = (await call("owner@x/app", req({ seqnr: "zz" }))).send[0]!;
+    expect(bad.getChild("error")!.getChild("bad-request")).toBeDefined();
+    expect(bad.getChild("rejected")).toBeUndefined(); // seqnr unreadable → no <rejected>
+  });
+
+  it("queues a future readout, sends started then data, and cancel stops it", async () => {
+    const a = await poller("a");
+    const { call, sent, svc } = setup([a]);
+    const when = new Date(Date.now() + 150).toISOString();
+    const out = await call("owner@x/app", req({ seqnr: "6", when }));
+    expect(out.send[0]!.getChild("accepted")!.attrs.queued).toBe("true");
+    await expect.poll(() => sent.map((s) => s.getChildElements()[0]!.name)).toStrictEqual(["started", "fields"]);
+
+    const later = new Date(Date.now() + 60_000).toISOString();
+    await call("owner@x/app", req({ seqnr: "7", when: later }));
+    const cancel = xml("cancel", { xmlns: NS_SENSORDATA, seqnr: "7" });
+    const stanza = xml("iq", { type: "get", from: "owner@x/app", to: "thing@x/gw", id: "7" }, cancel);
+    const res = (await svc.handleCancel({ stanza, child: cancel, from: "owner@x/app" })) as IqOutcome;
+    expect(res.send[0]!.getChild("cancelled")!.attrs.seqnr).toBe("7");
+    expect(svc.activeSessions).toBe(0);
+    const again = (await svc.handleCancel({ stanza, child: cancel, from: "owner@x/app" })) as IqOutcome;
+    expect(again.send[0]!.getChild("error")!.getChild("item-not-found")).toBeDefined();
+    expect(again.send[0]!.getChild("rejected")!.attrs.seqnr).toBe("7");
+  });
+});
