@@ -1,0 +1,212 @@
+// End to end: a real Prosody on loopback, the test Thing Registry component, thingd started
+// through its CLI, and XMPP clients that read it. Needs `prosody` (apt-get install -y prosody).
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { xml } from "@xmpp/xml";
+import { startProsody, type ProsodyServer } from "../helpers/prosody.js";
+import { startRegistry, type TestRegistry } from "../helpers/registry.js";
+import { runThingd, type AgentProcess } from "../helpers/agent-process.js";
+import { ReaderClient } from "../../scripts/lib/reader-client.js";
+import { NS_DISCOVERY, NS_SENSORDATA } from "../../agent/protocol/ns.js";
+
+const THING = "thing@localhost/gateway";
+let server: ProsodyServer;
+let registry: TestRegistry;
+let agent: AgentProcess;
+let dir: string;
+let ca: string;
+let failFlag: string;
+const clients: ReaderClient[] = [];
+
+async function client(user: string): Promise<ReaderClient> {
+  const c = await ReaderClient.connect({ service: server.service, domain: "localhost", jid: `${user}@localhost`, password: `${user}-pw`, ca });
+  clients.push(c);
+  return c;
+}
+
+function sensorMap(): string {
+  return `xmpp:
+  service: ${server.service}
+  jid: thing@localhost
+  password_file: ./secret
+  resource: gateway
+  tls: { ca: ${server.caFile} }
+  keepalive: 5s
+registry:
+  jid: registry.localhost
+  meta: { MAN: example.com, MODEL: pi-gateway, V: 1.5 }
+access:
+  readers: [reader@localhost]
+state_dir: ./state
+sensors:
+  - id: room
+    driver: simulated
+    every: 1s
+    fields:
+      - { name: temperature, unit: "°C", value: 21.4, decimals: 2 }
+      - { name: humidity, unit: "%", value: 40.25, decimals: 1 }
+  - id: air
+    driver: simulated
+    every: 1s
+    fields:
+      - { name: pm2_5, unit: "µg/m³", min: 1, max: 30, decimals: 0 }
+  - id: flaky
+    driver: simulated
+    every: 1s
+    timeout: 500ms
+    fail: ${failFlag}
+    fields:
+      - { name: pressure, unit: hPa, value: 1013.25, decimals: 1 }
+`;
+}
+
+beforeAll(async () => {
+  server = await startProsody({
+    users: ["thing", "owner", "reader", "stranger"].map((u) => ({ user: u, password: `${u}-pw` })),
+    components: [{ domain: "registry.localhost", secret: "registry-secret" }],
+  });
+  ca = await readFile(server.caFile, "utf8");
+  registry = await startRegistry(server, { domain: "registry.localhost", secret: "registry-secret" });
+  dir = await mkdtemp(path.join(tmpdir(), "thingd-e2e-"));
+  failFlag = path.join(dir, "flaky.fail");
+  await writeFile(path.join(dir, "secret"), "thing-pw\n");
+  await writeFile(path.join(dir, "sensors.yaml"), sensorMap());
+  agent = runThingd(["run", "-c", path.join(dir, "sensors.yaml"), "--log-level", "debug"]);
+  await agent.waitForLog((l) => l.msg === "registered with the Thing Registry", 30_000);
+});
+
+afterAll(async () => {
+  await Promise.allSettled(clients.map((c) => c.stop()));
+  await agent?.stop("SIGKILL");
+  await registry?.stop();
+  await server?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("thingd against Prosody", () => {
+  it("registers with the meta tags and a persisted 32-hex KEY", async () => {
+    const reg = await registry.waitForRegistration();
+    expect(reg.from).toBe(THING);
+    expect(reg.tags.MAN).toStrictEqual({ type: "str", value: "example.com" });
+    expect(reg.tags.V).toStrictEqual({ type: "num", value: "1.5" });
+    expect(reg.tags.KEY?.value).toMatch(/^[0-9a-f]{32}$/);
+    const state = JSON.parse(await readFile(path.join(dir, "state", "thing-state.json"), "utf8"));
+    expect(state.key).toBe(reg.tags.KEY?.value);
+    expect(state.status).toBe("REGISTERED");
+  });
+
+  it("serves a momentary readout with units and decimals as configured", async () => {
+    const reader = await client("reader");
+    const r = await reader.read(THING, { momentary: "true" }, [xml("node", { nodeId: "room" })]);
+    expect(r.reply.attrs.type).toBe("result");
+    expect(r.reply.getChild("accepted", NS_SENSORDATA)).toBeDefined();
+    expect(r.fields.map((f) => [f.node, f.name, f.value, f.unit])).toStrictEqual([
+      ["room", "temperature", "21.40", "°C"],
+      ["room", "humidity", "40.3", "%"],
+    ]);
+    expect(r.fields[0]!.flags).toStrictEqual(["momentary", "automaticReadout"]);
+    expect(r.fields[0]!.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+
+  it("filters by node and field", async () => {
+    const reader = await client("reader");
+    const r = await reader.read(THING, { momentary: "true" }, [xml("node", { nodeId: "room" }), xml("node", { nodeId: "air" }), xml("field", { name: "pm2_5" })]);
+    expect(r.fields.map((f) => `${f.node}/${f.name}/${f.unit}`)).toStrictEqual(["air/pm2_5/µg/m³"]);
+  });
+
+  it("reports a failing sensor with <failure> while the others answer", async () => {
+    const reader = await client("reader");
+    await writeFile(failFlag, "");
+    try {
+      await agent.waitForLog((l) => l.sensor === "flaky" && l.msg === "sensor read failed");
+      const r = await reader.read(THING, { momentary: "true" });
+      expect(r.failures).toStrictEqual([{ nodeId: "flaky", message: "simulated failure" }]);
+      expect(new Set(r.fields.map((f) => f.node))).toStrictEqual(new Set(["room", "air"]));
+      const last = r.messages.at(-1)!.getChildElements()[0]!;
+      expect([last.name, last.attrs.done]).toStrictEqual(["failure", "true"]);
+    } finally {
+      await rm(failFlag, { force: true });
+    }
+  });
+
+  it("refuses a stranger with forbidden and <rejected>", async () => {
+    const stranger = await client("stranger");
+    const r = await stranger.read(THING, { seqnr: "42", momentary: "true" });
+    expect(r.reply.attrs.type).toBe("error");
+    expect(r.reply.getChild("error")!.getChild("forbidden")).toBeDefined();
+    expect(r.reply.getChild("rejected", NS_SENSORDATA)?.attrs.seqnr).toBe("42");
+    expect(r.messages).toStrictEqual([]);
+  });
+
+  it("answers malformed requests with bad-request and unknown nodes with item-not-found", async () => {
+    const reader = await client("reader");
+    const noSeq = await reader.iq(xml("iq", { type: "get", to: THING }, xml("req", { xmlns: NS_SENSORDATA, momentary: "true" })));
+    expect(noSeq.getChild("error")!.getChild("bad-request")).toBeDefined();
+    const badBool = await reader.iq(xml("iq", { type: "get", to: THING }, xml("req", { xmlns: NS_SENSORDATA, seqnr: "3", momentary: "maybe" })));
+    expect(badBool.getChild("error")!.getChild("bad-request")).toBeDefined();
+    expect(badBool.getChild("rejected", NS_SENSORDATA)?.getChildText("error")).toMatch(/xs:boolean/);
+    const two = await reader.iq(xml("iq", { type: "get", to: THING }, xml("req", { xmlns: NS_SENSORDATA, seqnr: "4" }), xml("ping", { xmlns: "urn:xmpp:ping" })));
+    expect(two.getChild("error")!.getChild("bad-request")).toBeDefined();
+    const unknown = await reader.read(THING, { seqnr: "5" }, [xml("node", { nodeId: "cellar" })]);
+    expect(unknown.reply.getChild("error")!.getChild("item-not-found")).toBeDefined();
+    const unsupported = await reader.iq(xml("iq", { type: "get", to: THING }, xml("query", { xmlns: "urn:example:nope" })));
+    expect(unsupported.getChild("error")!.getChild("service-unavailable")).toBeDefined();
+  });
+
+  it("answers disco#info, ping and version", async () => {
+    const reader = await client("reader");
+    const info = await reader.iq(xml("iq", { type: "get", to: THING }, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" })));
+    const features = info.getChild("query")!.getChildren("feature").map((f) => f.attrs.var);
+    expect(features).toContain(NS_SENSORDATA);
+    expect(features).toContain("urn:xmpp:ping");
+    expect(features).not.toContain(NS_DISCOVERY);
+    const ping = await reader.iq(xml("iq", { type: "get", to: THING }, xml("ping", { xmlns: "urn:xmpp:ping" })));
+    expect(ping.attrs.type).toBe("result");
+    const version = await reader.iq(xml("iq", { type: "get", to: THING }, xml("query", { xmlns: "jabber:iq:version" })));
+    expect(version.getChild("query")!.getChildText("name")).toBe("thingd");
+  });
+
+  it("accepts <claimed> only from the registry, then lets the owner read", async () => {
+    const owner = await client("owner");
+    const before = await owner.read(THING, { momentary: "true" });
+    expect(before.reply.getChild("error")!.getChild("forbidden")).toBeDefined();
+
+    const forged = await owner.iq(xml("iq", { type: "set", to: THING }, xml("claimed", { xmlns: NS_DISCOVERY, jid: "owner@localhost" })));
+    expect(forged.getChild("error")!.getChild("forbidden")).toBeDefined();
+
+    const reply = await registry.claim(THING, "owner@localhost");
+    expect(reply.attrs.type).toBe("result");
+    const state = JSON.parse(await readFile(path.join(dir, "state", "thing-state.json"), "utf8"));
+    expect([state.status, state.owner]).toStrictEqual(["CLAIMED", "owner@localhost"]);
+    const after = await owner.read(THING, { momentary: "true" }, [xml("node", { nodeId: "room" })]);
+    expect(after.fields.map((f) => f.value)).toStrictEqual(["21.40", "40.3"]);
+  });
+
+  it("reads again after Prosody is killed and restarted", async () => {
+    await server.kill();
+    await agent.waitForLog((l) => l.msg === "XMPP connection lost", 15_000);
+    const onlineBefore = agent.lines.filter((l) => l.msg === "online").length;
+    await server.restart();
+    await expect.poll(() => agent.lines.filter((l) => l.msg === "online").length, { timeout: 30_000, interval: 200 }).toBeGreaterThan(onlineBefore);
+    const reader = await client("reader");
+    const r = await reader.read(THING, { momentary: "true" }, [xml("node", { nodeId: "room" })]);
+    expect(r.fields.map((f) => f.value)).toStrictEqual(["21.40", "40.3"]);
+  });
+
+  it("stops cleanly on SIGTERM: unavailable presence, exit 0", async () => {
+    const owner = await client("owner");
+    // The owner subscribes to the Thing's presence; the Thing approves its owner.
+    const approved = owner.waitFor((el) => el.name === "presence" && el.attrs.type === "subscribed" && el.attrs.from === "thing@localhost");
+    const available = owner.waitFor((el) => el.name === "presence" && !el.attrs.type && el.attrs.from === THING);
+    await owner.conn.entity.send(xml("presence", { type: "subscribe", to: "thing@localhost" }));
+    await approved;
+    await available;
+    const unavailable = owner.waitFor((el) => el.name === "presence" && el.attrs.type === "unavailable" && el.attrs.from === THING, 15_000);
+    const code = await agent.stop("SIGTERM");
+    expect(code).toBe(0);
+    expect(agent.lines.some((l) => l.msg === "stopped")).toBe(true);
+    await unavailable;
+  });
+});
