@@ -45,7 +45,7 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
   // A broken document gives a partial tree; schema problems found in it would only be noise.
   if (doc.errors.length > 0) {
     for (const err of doc.errors) {
-      const pos = lineCounter.linePos(err.pos[0]);
+      const pos = lineCounter.linePos(syntaxErrorOffset(text, err));
       problems.list.push({ file: abs, line: pos.line, column: pos.col, path: "", message: `YAML syntax: ${err.message}` });
     }
     throw problems.error();
@@ -102,8 +102,13 @@ export function formatPath(segments: readonly Segment[]): string {
  * gap at load time; that's fine for its one use, judging cache freshness.
  */
 export function cronPeriodMs(expression: string): number {
-  // An unstarted task arms no timer; destroy() takes it out of node-cron's task registry.
-  const task = createTask(expression, () => {});
+  let task: ReturnType<typeof createTask>;
+  try {
+    // An unstarted task arms no timer; destroy() takes it out of node-cron's task registry.
+    task = createTask(expression, () => {});
+  } catch {
+    return 60_000; // node-cron's validate() and createTask() parse apart; don't fail on a disagreement
+  }
   try {
     const [a, b] = task.getNextRuns(2);
     return a && b ? b.getTime() - a.getTime() : 60_000;
@@ -189,9 +194,20 @@ function rangeStart(node: unknown): number | undefined {
   return range?.[0];
 }
 
+/**
+ * yaml reports an unclosed quote where the file ends; the opening quote is where the fix
+ * goes. A string that never closes holds no other such quote, so it is the last one.
+ */
+function syntaxErrorOffset(text: string, err: { code: string; message: string; pos: [number, number] }): number {
+  const quote = err.code === "MISSING_CHAR" ? /closing (["'])quote/.exec(err.message)?.[1] : undefined;
+  const opening = quote ? text.lastIndexOf(quote, err.pos[0] - 1) : -1;
+  return opening >= 0 ? opening : err.pos[0];
+}
+
 /** Driver messages like "expected a field name" gain what was found, if it can be shown. */
 function withFound(message: string, input: unknown): string {
-  const shown = typeof input === "string" || typeof input === "number" || typeof input === "boolean";
+  // Not mappings: a refinement on an object reports the whole object as its input.
+  const shown = ["string", "number", "boolean"].includes(typeof input) || Array.isArray(input);
   return shown && !/\bgot\b|^missing/.test(message) ? `${message}, got ${show(input)}` : message;
 }
 
