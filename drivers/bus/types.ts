@@ -12,6 +12,11 @@ export interface SerialOptions {
  */
 export interface SerialLink {
   onData(listener: (chunk: Buffer) => void): () => void;
+  /**
+   * Called after `isOpen` or `failure` changed (opened, went down, closed), so a reader
+   * waiting for bytes can give up at once when the device vanishes. Returns an unsubscribe.
+   */
+  onStatus(listener: () => void): () => void;
   write(data: Buffer): Promise<void>;
   readonly isOpen: boolean;
   /** Why the link is down (last open/IO error), or undefined while open. */

@@ -1,0 +1,350 @@
+// Test infrastructure: a minimal XEP-0347 Thing Registry, as an XEP-0114 component
+// (written with @xmpp/component) connected to a test Prosody from ./prosody.ts.
+//
+// Why the component's middleware is detached: @xmpp/component wires @xmpp/middleware +
+// @xmpp/iq/callee, and npm installed several copies of @xmpp/xml (0.13.x nested under
+// @xmpp/component, @xmpp/component-core, @xmpp/connection-tcp, plus 0.14 at top level).
+// The callee decides "payload or error?" with `reply instanceof xml.Element` against ITS copy,
+// so an Element built with the `xml` exported by @xmpp/component silently turns into an
+// EMPTY result (payloads dropped, errors answered as success), and anything the handler
+// does not return becomes service-unavailable behind its back. So we remove that listener
+// and handle every stanza here, explicitly.
+import { component, xml } from "@xmpp/component";
+import type { Element } from "@xmpp/xml";
+
+import type { ProsodyServer } from "./local-prosody.js";
+
+export const NS_DISCOVERY = "urn:xmpp:iot:discovery";
+const NS_DISCO_INFO = "http://jabber.org/protocol/disco#info";
+const NS_DISCO_ITEMS = "http://jabber.org/protocol/disco#items";
+const NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
+
+export interface RegistrationTag {
+  type: "str" | "num";
+  value: string;
+}
+
+export interface RegistrationRecord {
+  /** Full JID of the sender, as routed by Prosody. */
+  from: string;
+  /** Tags by name exactly as sent (the last one wins if a name repeats). */
+  tags: Record<string, RegistrationTag>;
+  selfOwned: boolean;
+  /** The whole <iq/> as received (nodeId/sourceId etc. live on its <register/> child). */
+  stanza: Element;
+}
+
+export interface TestRegistry {
+  domain: string;
+  /**
+   * Every <register/> received, oldest first. It is a plain mutable array: tests may
+   * `registrations.length = 0` to only see later ones.
+   */
+  registrations: RegistrationRecord[];
+  /**
+   * Unexpected failures inside the registry: handler exceptions, failed sends, stream errors.
+   * Socket errors (ECONNREFUSED… while Prosody is down) are not recorded.
+   */
+  errors: Error[];
+  /** True while the component is connected and authenticated. */
+  isOnline(): boolean;
+  /**
+   * Resolves once the component is online. After server.kill()/restart() the component
+   * reconnects by itself (@xmpp/reconnect, 1 s delay); await this before expecting traffic.
+   */
+  waitOnline(timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves with the first record in `registrations` matching `predicate` (default: any),
+   * including ones that arrived before the call; otherwise waits for the next matching one.
+   * Rejects after `timeoutMs` (default 10 s).
+   */
+  waitForRegistration(predicate?: (r: RegistrationRecord) => boolean, timeoutMs?: number): Promise<RegistrationRecord>;
+  /**
+   * Records `owner` as the owner of the thing (keyed by bare JID: later <register/>s from it
+   * are answered with <claimed/>) and sends it
+   * `<iq type='set'><claimed xmlns='urn:xmpp:iot:discovery' jid=owner public='true|false'/></iq>`.
+   * Resolves with the thing's reply stanza (result or error). `isPublic` defaults to true.
+   */
+  claim(thingFullJid: string, owner: string, isPublic?: boolean): Promise<Element>;
+  /** Forgets a claim (the next <register/> from that thing gets an empty result again). */
+  unclaim(thingJid: string): void;
+  /** Sends `<iq type='set' to=to>payload</iq>`; resolves with the reply stanza (result or error). */
+  push(to: string, payload: Element, timeoutMs?: number): Promise<Element>;
+  /** Disconnects the component (no reconnect). Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartRegistryOptions {
+  /** Default "registry.localhost"; must be one of the `components` given to startProsody(). */
+  domain?: string;
+  /** Default: the secret configured for `domain` in startProsody(). */
+  secret?: string;
+  /** Timeout for connecting + handshake (default 10 s). */
+  timeoutMs?: number;
+}
+
+/** The subset of the @xmpp/component entity used here. */
+interface ComponentEntity {
+  status: string;
+  start(): Promise<unknown>;
+  stop(): Promise<unknown>;
+  send(el: Element): Promise<void>;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  listeners(event: string): Array<(...args: any[]) => void>;
+  removeListener(event: string, listener: (...args: any[]) => void): unknown;
+  reconnect: { stop(): void; on(event: string, listener: (...args: any[]) => void): unknown };
+}
+
+function bare(j: string): string {
+  const slash = j.indexOf("/");
+  return (slash === -1 ? j : j.slice(0, slash)).toLowerCase();
+}
+
+function stanzaError(type: "cancel" | "modify" | "auth" | "wait", condition: string, text?: string): Element {
+  const el = xml("error", { type }, xml(condition, { xmlns: NS_STANZAS }));
+  if (text) el.append(xml("text", { xmlns: NS_STANZAS }, text));
+  return el;
+}
+
+export async function startRegistry(server: ProsodyServer, opts: StartRegistryOptions = {}): Promise<TestRegistry> {
+  const domain = opts.domain ?? "registry.localhost";
+  const configured = server.components.find((c) => c.domain === domain);
+  if (!configured && opts.secret === undefined) {
+    throw new Error(
+      `startRegistry: component ${domain} is not configured in Prosody; pass components: [{ domain: "${domain}", secret }] to startProsody()`,
+    );
+  }
+  const secret = opts.secret ?? configured!.secret;
+
+  const entity = component({
+    service: `xmpp://127.0.0.1:${server.componentPort}`,
+    domain,
+    password: secret,
+  }) as ComponentEntity;
+
+  // Detach @xmpp/middleware (and with it @xmpp/iq's callee/caller): see the header comment.
+  const elementListeners = entity.listeners("element");
+  if (elementListeners.length !== 1) {
+    throw new Error(`startRegistry: expected exactly 1 'element' listener (@xmpp/middleware), found ${elementListeners.length}`);
+  }
+  entity.removeListener("element", elementListeners[0]!);
+
+  const registrations: RegistrationRecord[] = [];
+  const errors: Error[] = [];
+  const owners = new Map<string, { owner: string; isPublic: boolean }>();
+  const waiters = new Set<{ predicate: (r: RegistrationRecord) => boolean; resolve: (r: RegistrationRecord) => void }>();
+  const pending = new Map<string, { resolve: (el: Element) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
+  let nextId = 0;
+  let stopped = false;
+
+  // Socket-level errors are expected while Prosody is killed/restarted (@xmpp/reconnect retries
+  // every second); anything else (stream errors, handshake failures) is recorded.
+  entity.on("error", (err: Error & { code?: unknown }) => {
+    if (stopped) return;
+    if (typeof err.code === "string" && /^E[A-Z]+$/.test(err.code)) return;
+    errors.push(err);
+  });
+
+  const send = (el: Element) =>
+    entity.send(el).catch((err: Error) => {
+      errors.push(err);
+    });
+
+  const reply = (iq: Element, payload?: Element) =>
+    send(xml("iq", { type: "result", id: iq.attrs.id, to: iq.attrs.from, from: domain }, payload));
+
+  const replyError = (iq: Element, error: Element) =>
+    send(xml("iq", { type: "error", id: iq.attrs.id, to: iq.attrs.from, from: domain }, error));
+
+  const onRegister = (iq: Element, register: Element) => {
+    const from = iq.attrs.from ?? "";
+    const tags: Record<string, RegistrationTag> = {};
+    for (const child of register.getChildElements()) {
+      if ((child.name === "str" || child.name === "num") && child.attrs.name !== undefined) {
+        tags[child.attrs.name] = { type: child.name, value: child.attrs.value ?? "" };
+      }
+    }
+    const record: RegistrationRecord = { from, tags, selfOwned: register.attrs.selfOwned === "true", stanza: iq };
+    registrations.push(record);
+
+    const claimed = owners.get(bare(from));
+    void reply(
+      iq,
+      claimed
+        ? xml("claimed", { xmlns: NS_DISCOVERY, jid: claimed.owner, public: claimed.isPublic ? "true" : "false" })
+        : undefined,
+    );
+
+    for (const w of [...waiters]) {
+      if (w.predicate(record)) {
+        waiters.delete(w);
+        w.resolve(record);
+      }
+    }
+  };
+
+  const onRequest = (iq: Element) => {
+    const type = iq.attrs.type;
+    const children = iq.getChildElements();
+    const child = children[0];
+    if (children.length !== 1 || !child) {
+      void replyError(iq, stanzaError("modify", "bad-request", "an IQ request must have exactly one child"));
+      return;
+    }
+    const ns = child.attrs.xmlns;
+    if (type === "get" && child.name === "query" && ns === NS_DISCO_INFO) {
+      void reply(
+        iq,
+        xml(
+          "query",
+          { xmlns: NS_DISCO_INFO, node: child.attrs.node },
+          xml("identity", { category: "component", type: "generic", name: "Test Thing Registry" }),
+          xml("feature", { var: NS_DISCO_INFO }),
+          xml("feature", { var: NS_DISCOVERY }),
+        ),
+      );
+      return;
+    }
+    if (type === "get" && child.name === "query" && ns === NS_DISCO_ITEMS) {
+      void reply(iq, xml("query", { xmlns: NS_DISCO_ITEMS, node: child.attrs.node }));
+      return;
+    }
+    if (type === "set" && child.name === "register" && ns === NS_DISCOVERY) {
+      onRegister(iq, child);
+      return;
+    }
+    void replyError(iq, stanzaError("cancel", "service-unavailable"));
+  };
+
+  entity.on("stanza", (stanza: Element) => {
+    try {
+      if (stanza.name !== "iq") return; // presence/message: ignored
+      const type = stanza.attrs.type;
+      if (type === "result" || type === "error") {
+        const id = stanza.attrs.id ?? "";
+        const p = pending.get(id);
+        if (p) {
+          pending.delete(id);
+          clearTimeout(p.timer);
+          p.resolve(stanza);
+        }
+        return;
+      }
+      if (type === "get" || type === "set") {
+        onRequest(stanza);
+        return;
+      }
+      void replyError(stanza, stanzaError("modify", "bad-request", `bad iq type ${String(type)}`));
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      errors.push(e);
+      if (stanza.name === "iq" && (stanza.attrs.type === "get" || stanza.attrs.type === "set")) {
+        void replyError(stanza, stanzaError("cancel", "internal-server-error", `test registry: ${e.message}`));
+      }
+    }
+  });
+
+  const push = (to: string, payload: Element, timeoutMs = 10_000): Promise<Element> => {
+    if (stopped) return Promise.reject(new Error("TestRegistry: stopped"));
+    const id = `reg-${++nextId}`;
+    return new Promise<Element>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error(`TestRegistry: no reply to iq ${id} (${payload.name}) from ${to} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      pending.set(id, { resolve, reject, timer });
+      entity.send(xml("iq", { type: "set", id, to, from: domain }, payload)).catch((err: Error) => {
+        pending.delete(id);
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+  };
+
+  // Connect + handshake.
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      entity.start(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (err) {
+    stopped = true;
+    entity.reconnect.stop();
+    await entity.stop().catch(() => {});
+    throw new Error(
+      `startRegistry: component ${domain} could not connect to 127.0.0.1:${server.componentPort}: ${(err as Error).message}\n` +
+        `--- tail of ${server.logFile} ---\n${await server.logTail(20)}`,
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+
+  return {
+    domain,
+    registrations,
+    errors,
+    waitForRegistration(predicate = () => true, waitMs = 10_000) {
+      const existing = registrations.find(predicate);
+      if (existing) return Promise.resolve(existing);
+      return new Promise<RegistrationRecord>((resolve, reject) => {
+        const w = {
+          predicate,
+          resolve: (r: RegistrationRecord) => {
+            clearTimeout(t);
+            resolve(r);
+          },
+        };
+        const t = setTimeout(() => {
+          waiters.delete(w);
+          reject(
+            new Error(
+              `TestRegistry ${domain}: no matching <register/> within ${waitMs} ms (received ${registrations.length}: ` +
+                `${registrations.map((r) => r.from).join(", ") || "none"})`,
+            ),
+          );
+        }, waitMs);
+        waiters.add(w);
+      });
+    },
+    claim(thingFullJid, owner, isPublic = true) {
+      owners.set(bare(thingFullJid), { owner, isPublic });
+      return push(thingFullJid, xml("claimed", { xmlns: NS_DISCOVERY, jid: owner, public: isPublic ? "true" : "false" }));
+    },
+    isOnline() {
+      return entity.status === "online";
+    },
+    waitOnline(waitMs = 10_000) {
+      if (entity.status === "online") return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const onOnline = () => {
+          clearTimeout(t);
+          resolve();
+        };
+        const t = setTimeout(() => {
+          entity.removeListener("online", onOnline);
+          reject(new Error(`TestRegistry ${domain}: not online within ${waitMs} ms (status ${entity.status})`));
+        }, waitMs);
+        entity.on("online", onOnline);
+      });
+    },
+    unclaim(thingJid) {
+      owners.delete(bare(thingJid));
+    },
+    push,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      entity.reconnect.stop();
+      for (const [id, p] of pending) {
+        clearTimeout(p.timer);
+        p.reject(new Error("TestRegistry: stopped"));
+        pending.delete(id);
+      }
+      await entity.stop().catch(() => {});
+    },
+  };
+}
