@@ -1,7 +1,7 @@
 // `thingd` command line: run | check | read. Exit codes: 0 ok, 1 failure (e.g. a sensor did not
 // read), 64 usage, 78 invalid config (systemd's RestartPreventExitStatus keeps it from looping).
 import { parseArgs } from "node:util";
-import type { LevelWithSilent } from "pino";
+import { pino, type LevelWithSilent } from "pino";
 import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./errors.js";
 import { loadConfig } from "./config/load.js";
 import type { ThingConfig } from "./config/types.js";
@@ -73,7 +73,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     case "read": {
       const config = await load(file, io);
       if (!config) return EXIT_CONFIG;
-      const log = createLogger(values["log-level"] === "info" ? "warn" : level, undefined);
+      // Logs go to stderr so stdout stays a clean table or JSON document.
+      const log = createLogger(values["log-level"] === "info" ? "warn" : level, pino.destination(2));
       const readings = await readAllOnce(config, log);
       io.out(values.json ? JSON.stringify(readings, null, 2) : formatReadings(readings));
       return readings.every((r) => !r.error) ? EXIT_OK : EXIT_FAILURE;

@@ -228,7 +228,11 @@ class Pms5003Sensor implements Sensor {
   #downError(): Error | undefined {
     const failure = this.link.failure;
     if (this.link.isOpen || !failure) return undefined;
-    return new Error(`pms5003 on ${this.config.port}: serial link down: ${failure.message}`, { cause: failure });
+    // The failure's text is in the message (readouts show only that); no `cause`, or pino logs
+    // the text twice. Its errno code stays reachable.
+    const { code } = failure as { code?: string };
+    const err = new Error(`pms5003 on ${this.config.port}: serial link down: ${failure.message}`);
+    return code ? Object.assign(err, { code }) : err;
   }
 }
 
