@@ -2,12 +2,22 @@
 // the configured readers. Compared on bare JIDs, case-insensitively in local and domain.
 import { jid as parseJid } from "@xmpp/jid";
 
+// Parsing a JID (with XEP-0106 escaping detection) is the costliest step of an access check
+// on the readout hot path; requesters are few, so remember recent answers.
+const cache = new Map<string, string>();
+const CACHE_MAX = 1024;
+
 export function bareJid(address: string): string {
+  let bare = cache.get(address);
+  if (bare !== undefined) return bare;
   try {
-    return parseJid(address).bare().toString().toLowerCase();
+    bare = parseJid(address).bare().toString().toLowerCase();
   } catch {
-    return "";
+    bare = "";
   }
+  if (cache.size >= CACHE_MAX) cache.clear();
+  cache.set(address, bare);
+  return bare;
 }
 
 export class AccessPolicy {

@@ -1,0 +1,38 @@
+// The benchmark's do-nothing responder, run as its own process like thingd: it logs in and
+// answers every <req> with an IQ result + one prebuilt <fields> message, nothing else.
+// Usage: node dist/scripts/dummy-responder.js SERVICE CA_FILE JID PASSWORD RESOURCE
+import { readFileSync } from "node:fs";
+import { xml, type Element } from "@xmpp/xml";
+import { createConnection } from "../agent/transport/connection.js";
+import { buildAccepted, buildFieldsMessage } from "../agent/protocol/sensordata.js";
+import { NS_SENSORDATA } from "../agent/protocol/ns.js";
+
+const [service, caFile, jid, password, resource] = process.argv.slice(2);
+if (!service || !caFile || !jid || !password || !resource) {
+  console.error("usage: dummy-responder SERVICE CA_FILE JID PASSWORD RESOURCE");
+  process.exit(64);
+}
+const conn = createConnection({ service, domain: jid.split("@")[1]!, jid, password, resource, ca: readFileSync(caFile, "utf8"), tlsRequired: true });
+const timestamp = new Date();
+const template = [
+  {
+    nodeId: "room",
+    fields: [
+      { type: "numeric" as const, name: "temperature", value: 21.37, unit: "°C" as const, decimals: 2, timestamp },
+      { type: "numeric" as const, name: "humidity", value: 40.2, unit: "%" as const, decimals: 1, timestamp },
+    ],
+  },
+];
+conn.middleware.use(async (ctx: { stanza: Element }, next: () => Promise<unknown>) => {
+  const req = ctx.stanza.getChild("req", NS_SENSORDATA);
+  if (ctx.stanza.name !== "iq" || !req) return next();
+  const { from, id } = ctx.stanza.attrs;
+  const seqnr = req.attrs.seqnr!;
+  await conn.entity.sendMany([xml("iq", { type: "result", to: from, id }, buildAccepted(seqnr)), buildFieldsMessage(from!, seqnr, template, true)]);
+  return undefined;
+});
+conn.entity.on("error", () => {});
+process.on("SIGTERM", () => void conn.entity.stop().finally(() => process.exit(0)));
+await conn.entity.start();
+await conn.entity.send(xml("presence", {}));
+process.stdout.write("ready\n");
