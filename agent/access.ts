@@ -30,6 +30,10 @@ export class AccessPolicy {
     this.#readers = new Set(readers.map(bareJid));
   }
 
+  setReaders(readers: readonly string[]): void {
+    this.#readers = new Set(readers.map(bareJid));
+  }
+
   isOwner(from: string): boolean {
     const owner = this.owner();
     return owner !== undefined && bareJid(owner) === bareJid(from);

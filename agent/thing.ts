@@ -21,7 +21,8 @@ import type { BackoffPolicy } from "./transport/backoff.js";
 
 export interface ThingOptions {
   config: ThingConfig;
-  pollers: readonly Poller[];
+  /** The live sensors (a function, so a reload can swap them). */
+  pollers: readonly Poller[] | (() => readonly Poller[]);
   store: StateStore;
   log: Logger;
   /** PEM of the extra CA, read by the caller. */
@@ -36,12 +37,13 @@ export class Thing {
   readonly registration: Registration;
   readonly #router: IqRouter;
   readonly #log: Logger;
+  #configOwner: string | undefined;
 
   constructor(private readonly o: ThingOptions) {
     const { config, store } = o;
     this.#log = o.log.child({ module: "thing" });
-    const owner = () => store.state.owner ?? config.access.owner;
-    this.access = new AccessPolicy(config.access.readers, owner);
+    this.access = new AccessPolicy(config.access.readers, () => store.state.owner ?? this.#configOwner);
+    this.#configOwner = config.access.owner;
 
     this.supervisor = new Supervisor({
       connection: {
@@ -61,7 +63,8 @@ export class Thing {
     });
 
     const send = (stanzas: Element[]) => this.supervisor.send(...stanzas);
-    this.sensorData = new SensorDataService(() => o.pollers, this.access, send, o.log.child({ module: "sensordata" }));
+    const pollers = o.pollers;
+    this.sensorData = new SensorDataService(typeof pollers === "function" ? pollers : () => pollers, this.access, send, o.log.child({ module: "sensordata" }));
 
     const serial = boardSerial();
     this.registration = new Registration({
@@ -89,6 +92,12 @@ export class Thing {
       .on("set", NS_DISCOVERY, "claimed", this.registration.handleClaimed)
       .on("set", NS_DISCOVERY, "removed", this.registration.handleRemoved)
       .on("set", NS_DISCOVERY, "disowned", this.registration.handleDisowned);
+  }
+
+  /** Apply a reloaded `access` section (SIGHUP); takes effect for the next request. */
+  updateAccess(access: ThingConfig["access"]): void {
+    this.#configOwner = access.owner;
+    this.access.setReaders(access.readers);
   }
 
   start(): void {
