@@ -1,9 +1,9 @@
 // The real CLI binary: exit codes and output of check/read.
 import { spawnSync } from "node:child_process";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { MAIN } from "../helpers/agent-process.js";
 
 function thingd(...args: string[]) {
@@ -11,8 +11,14 @@ function thingd(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
 async function configFile(body: string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), "thingd-cli-"));
+  dirs.push(dir);
   const file = path.join(dir, "sensors.yaml");
   await writeFile(file, body);
   return file;
