@@ -1,15 +1,19 @@
 // `thingd run`: open sensors, start polling, keep the XMPP session, stop cleanly on
-// SIGTERM/SIGINT (unavailable presence, stream closed, exit 0).
+// SIGTERM/SIGINT (unavailable presence, stream closed, exit 0). Under systemd (Type=notify):
+// READY=1 once sensors poll, STATUS= with the XMPP state, WATCHDOG=1 while healthy, STOPPING=1.
 import type { Logger } from "pino";
 import { createBusFactory } from "../drivers/bus/index.js";
 import type { ThingConfig } from "./config/types.js";
 import { EXIT_FAILURE, EXIT_OK } from "./errors.js";
 import { readFile } from "node:fs/promises";
-import { scheduleAll } from "./scheduler.js";
-import { openSensors } from "./sensors.js";
+import { lastActivity } from "./scheduler.js";
+import { reloadConfig } from "./reload.js";
+import { SensorSet } from "./sensor-set.js";
+import { createNotifier, type Notifier } from "./sd-notify.js";
 import { StateStore } from "./state.js";
 import { Thing } from "./thing.js";
 import { VERSION } from "./version.js";
+import { createHealthMonitor, schedulerSilenceLimitMs, startWatchdog } from "./watchdog.js";
 
 export async function runDaemon(config: ThingConfig, log: Logger): Promise<number> {
   // Install handlers first: Node's default for SIGHUP is to exit (prior-art.md §D).
@@ -18,9 +22,16 @@ export async function runDaemon(config: ThingConfig, log: Logger): Promise<numbe
   const onSignal = (signal: NodeJS.Signals) => stopRequested(signal);
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
-  process.on("SIGHUP", () => log.warn("SIGHUP: reload is not supported yet; restart the service to apply changes"));
+  let reload: () => void = () => log.warn("SIGHUP before start-up finished; ignored");
+  process.on("SIGHUP", () => reload());
 
   log.info({ version: VERSION, config: config.file, jid: config.xmpp.jid, sensors: config.sensors.length }, "starting");
+  let notifier: Notifier;
+  try {
+    notifier = createNotifier(log.child({ module: "systemd" }));
+  } catch {
+    return EXIT_FAILURE; // already logged: the watchdog is on but cannot be fed
+  }
   let ca: string | undefined;
   try {
     ca = await readCa(config, log);
@@ -29,22 +40,48 @@ export async function runDaemon(config: ThingConfig, log: Logger): Promise<numbe
   }
   const store = new StateStore(config.stateDir, log.child({ module: "state" }));
   await store.load();
-  const pollers = await openSensors(config.sensors, createBusFactory(), log);
-  const schedule = await scheduleAll(pollers, new Map(config.sensors.map((s) => [s.id, s.schedule])), log.child({ module: "scheduler" }));
-  const thing = new Thing({ config, pollers, store, log, ...(ca ? { ca } : {}) });
+  const sensors = new SensorSet(createBusFactory(), log);
+  await sensors.apply(config.sensors);
+  const thing = new Thing({ config, pollers: () => sensors.pollers, store, log, ...(ca ? { ca } : {}) });
+  const count = () => sensors.pollers.length;
+  const xmppStatus = (state: string) => `XMPP ${state}; ${count()} sensor${count() === 1 ? "" : "s"} polling`;
+  thing.supervisor.on("state", (state: string) => notifier.status(xmppStatus(state)));
   thing.start();
+  // Ready once sensors are open and polling, not when XMPP is online: a server outage must not
+  // fail start-up (the supervisor keeps reconnecting and STATUS= shows it).
+  notifier.ready(xmppStatus(thing.supervisor.state));
+  const health = createHealthMonitor({ schedulerHeartbeat: lastActivity, maxSchedulerSilenceMs: () => schedulerSilenceLimitMs(current.sensors) });
+  const watchdog = startWatchdog(notifier, health.check, log.child({ module: "watchdog" }));
+
+  // SIGHUP: re-read the sensor map; reloads run one at a time.
+  let current = config;
+  let reloading = Promise.resolve();
+  reload = () => {
+    reloading = reloading
+      .then(async () => {
+        log.info({ file: current.file }, "SIGHUP: reloading the sensor map");
+        current = await reloadConfig(current, sensors, thing, log.child({ module: "reload" }));
+        notifier.status(xmppStatus(thing.supervisor.state));
+      })
+      .catch((err: unknown) => log.error({ err }, "reload failed"));
+  };
 
   const signal = await stopped;
+  reload = () => log.warn("SIGHUP during shutdown; ignored");
+  await reloading;
+  notifier.stopping();
+  watchdog.stop();
+  health.stop();
   log.info({ signal }, "stopping");
   const force = setTimeout(() => {
     log.error("shutdown took longer than 10 s; exiting");
     process.exit(EXIT_FAILURE);
   }, 10_000);
   force.unref();
-  schedule.stop();
   await thing.stop();
-  await Promise.allSettled(pollers.map((p) => p.close()));
+  await sensors.close();
   log.info("stopped");
+  notifier.close();
   return EXIT_OK;
 }
 

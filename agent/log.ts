@@ -1,5 +1,13 @@
 // One root logger. JSON lines on stdout (journald picks them up); the password is redacted
 // wherever it appears in a logged object.
+//
+// Under systemd, journald files every stdout line at priority 6 (info) unless the line starts
+// with "<N>" (SyslogLevelPrefix=, on by default). So when stdout is the journal, each line gets
+// the syslog priority of its pino level and `journalctl -p warning -u thingd` works. Elsewhere
+// the lines stay plain JSON (tests and `pino-pretty` parse them). The prefixing destination is
+// a synchronous wrapper in this thread: no worker-thread transport (a thread is costly on a
+// one-core Pi Zero, and lines buffered in a worker are lost on a fast exit: prior-art.md §D).
+import { fstatSync } from "node:fs";
 import { pino, type Logger, type DestinationStream, type LevelWithSilent } from "pino";
 
 export type { Logger };
@@ -12,14 +20,63 @@ export const REDACT_PATHS = [
   "credentials.password",
 ];
 
+export interface LoggerOptions {
+  /** Prefix lines with "<N>" syslog priorities; default: when stdout is the journal and no destination is given. */
+  journal?: boolean;
+}
+
+/** syslog priority for a pino level number: trace/debug 7, info 6, warn 4, error 3, fatal 2. */
+export function syslogPriority(level: number): number {
+  if (level >= 60) return 2;
+  if (level >= 50) return 3;
+  if (level >= 40) return 4;
+  if (level >= 30) return 6;
+  return 7;
+}
+
+/**
+ * True when file descriptor `fd` is the stream systemd connected to journald. systemd sets
+ * JOURNAL_STREAM="<dev>:<inode>" of that stream; comparing it with fstat keeps the prefix off
+ * when a child inherited the variable but its stdout was redirected (`thingd run | tee`).
+ */
+export function isJournalStream(fd = 1, env: Record<string, string | undefined> = process.env): boolean {
+  const value = env.JOURNAL_STREAM;
+  if (!value) return false;
+  const [dev, ino] = value.split(":");
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    return dev !== undefined && ino !== undefined && st.dev === BigInt(dev) && st.ino === BigInt(ino);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Wrap `inner` so each line starts with "<N>". pino's metadata protocol (the one multistream
+ * uses) sets `lastLevel` on the stream right before each synchronous write of that line.
+ */
+export function journalDestination(inner: DestinationStream): DestinationStream {
+  const stream = {
+    [Symbol.for("pino.metadata")]: true,
+    lastLevel: 30,
+    write(line: string) {
+      inner.write(`<${syslogPriority(stream.lastLevel)}>${line}`);
+    },
+  };
+  return stream;
+}
+
 export function createLogger(
   level: LevelWithSilent = "info",
   destination?: DestinationStream,
+  options: LoggerOptions = {},
 ): Logger {
-  const options = {
+  const pinoOptions = {
     level,
     base: { pid: process.pid },
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
   };
-  return destination ? pino(options, destination) : pino(options);
+  const journal = options.journal ?? (destination === undefined && isJournalStream(1));
+  if (journal) return pino(pinoOptions, journalDestination(destination ?? pino.destination({ dest: 1, sync: true })));
+  return destination ? pino(pinoOptions, destination) : pino(pinoOptions);
 }

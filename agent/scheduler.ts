@@ -8,6 +8,15 @@ export interface ScheduledTask {
   stop(): void;
 }
 
+// Heartbeat for the systemd watchdog's health check (agent/watchdog.ts): when the last poll
+// started, across every task. 0 until the first one.
+let lastPollStart = 0;
+
+/** ms timestamp of the last poll start on any schedule (0: none yet). */
+export function lastActivity(): number {
+  return lastPollStart;
+}
+
 /** Time from `now` to the next multiple of `periodMs` after a small stagger, pure for tests. */
 export function nextDelay(periodMs: number, lastStart: number, now: number): number {
   return Math.max(0, lastStart + periodMs - now);
@@ -15,6 +24,7 @@ export function nextDelay(periodMs: number, lastStart: number, now: number): num
 
 export async function schedulePoller(poller: Poller, schedule: Schedule, log: Logger): Promise<ScheduledTask> {
   const run = () => {
+    lastPollStart = Date.now();
     poller.poll().catch(() => {
       /* logged by the poller; reported in readouts */
     });
@@ -29,6 +39,7 @@ export async function schedulePoller(poller: Poller, schedule: Schedule, log: Lo
   let stopped = false;
   const loop = () => {
     const started = Date.now();
+    lastPollStart = started;
     poller
       .poll()
       .catch(() => undefined)
@@ -45,9 +56,4 @@ export async function schedulePoller(poller: Poller, schedule: Schedule, log: Lo
       if (timer) clearTimeout(timer);
     },
   };
-}
-
-export async function scheduleAll(pollers: Poller[], schedules: Map<string, Schedule>, log: Logger): Promise<ScheduledTask> {
-  const tasks = await Promise.all(pollers.map((p) => schedulePoller(p, schedules.get(p.id)!, log)));
-  return { stop: () => tasks.forEach((t) => t.stop()) };
 }
