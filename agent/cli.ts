@@ -8,6 +8,10 @@ import type { ThingConfig } from "./config/types.js";
 import { createLogger } from "./log.js";
 import { VERSION } from "./version.js";
 import { formatReadings, readAllOnce } from "./read-once.js";
+import { listSerialCommand } from "./commands/list-serial.js";
+import { scanI2cCommand } from "./commands/scan-i2c.js";
+import { schemaCommand } from "./commands/schema.js";
+import { statusCommand } from "./commands/status.js";
 
 export const DEFAULT_CONFIG = "/etc/thingd/sensors.yaml";
 
@@ -17,14 +21,19 @@ Usage:
   thingd run   [-c FILE] [--log-level LEVEL]   connect, register, answer readouts (the service)
   thingd check [-c FILE]                       validate the sensor map; exit 0 or 78
   thingd read  [-c FILE] [--json]              read every sensor once, locally (no XMPP)
+  thingd status [-c FILE] [--json]             the running daemon: XMPP, registry, sensors
+  thingd schema                                print the sensor map's JSON Schema (for editors)
+  thingd scan-i2c [BUS]                        addresses answering on /dev/i2c-BUS (default 1), like i2cdetect -y
+  thingd list-serial [--json]                  serial ports and their stable names (/dev/serial0, by-id)
   thingd --version | --help
 
 Options:
   -c, --config FILE     sensor map (default ${DEFAULT_CONFIG})
   --log-level LEVEL     trace | debug | info | warn | error | fatal | silent (default info)
-  --json                machine-readable output for "read"
+  --json                machine-readable output for "read", "status" and "list-serial"
 
-Exit codes: 0 ok; 1 runtime failure (read: a sensor failed); 64 bad usage; 78 invalid config.
+Exit codes: 0 ok; 1 runtime failure (read: a sensor failed; status: daemon not running);
+2 status: running but degraded (offline or a sensor failing); 64 bad usage; 78 invalid config.
 Environment: THINGD_PASSWORD overrides xmpp.password / xmpp.password_file.`;
 
 export interface Io {
@@ -85,6 +94,14 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       const { runDaemon } = await import("./daemon.js");
       return runDaemon(config, createLogger(level));
     }
+    case "status":
+      return statusCommand({ config: file, json: values.json }, io);
+    case "schema":
+      return schemaCommand({}, io);
+    case "scan-i2c":
+      return scanI2cCommand({ bus: positionals[1] }, io);
+    case "list-serial":
+      return listSerialCommand({ json: values.json }, io);
     case undefined:
       io.err(USAGE);
       return EXIT_USAGE;

@@ -9,6 +9,7 @@ import { readFile } from "node:fs/promises";
 import { lastActivity } from "./scheduler.js";
 import { reloadConfig } from "./reload.js";
 import { SensorSet } from "./sensor-set.js";
+import { buildStatusSnapshot, startStatusServer } from "./status.js";
 import { createNotifier, type Notifier } from "./sd-notify.js";
 import { StateStore } from "./state.js";
 import { Thing } from "./thing.js";
@@ -16,6 +17,7 @@ import { VERSION } from "./version.js";
 import { createHealthMonitor, schedulerSilenceLimitMs, startWatchdog } from "./watchdog.js";
 
 export async function runDaemon(config: ThingConfig, log: Logger): Promise<number> {
+  const startedAt = new Date();
   // Install handlers first: Node's default for SIGHUP is to exit (prior-art.md §D).
   let stopRequested: (signal: string) => void = () => {};
   const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
@@ -47,6 +49,23 @@ export async function runDaemon(config: ThingConfig, log: Logger): Promise<numbe
   const xmppStatus = (state: string) => `XMPP ${state}; ${count()} sensor${count() === 1 ? "" : "s"} polling`;
   thing.supervisor.on("state", (state: string) => notifier.status(xmppStatus(state)));
   thing.start();
+  const status = await startStatusServer(
+    config.stateDir,
+    () =>
+      buildStatusSnapshot({
+        pollers: sensors.pollers,
+        supervisor: thing.supervisor,
+        state: store.state,
+        jid: config.xmpp.jid,
+        registryJid: config.registry.jid,
+        startedAt,
+        version: VERSION,
+        memoryUsage: process.memoryUsage(),
+        pid: process.pid,
+        now: new Date(),
+      }),
+    log.child({ module: "status" }),
+  );
   // Ready once sensors are open and polling, not when XMPP is online: a server outage must not
   // fail start-up (the supervisor keeps reconnecting and STATUS= shows it).
   notifier.ready(xmppStatus(thing.supervisor.state));
@@ -80,6 +99,7 @@ export async function runDaemon(config: ThingConfig, log: Logger): Promise<numbe
   force.unref();
   await thing.stop();
   await sensors.close();
+  await status.close();
   log.info("stopped");
   notifier.close();
   return EXIT_OK;

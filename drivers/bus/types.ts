@@ -27,3 +27,16 @@ export interface SerialLink {
 export interface BusFactory {
   serial(options: SerialOptions, log: Logger): SerialLink;
 }
+
+/**
+ * The SMBus calls of one I2C adapter (/dev/i2c-N) that `thingd scan-i2c` needs; drivers will
+ * add calls here as they come. Opened with `openI2cBus` (./i2c.ts). Errors carry the errno
+ * `code` ("ENXIO", "EREMOTEIO": nobody acknowledged; "EBUSY": a kernel driver owns it).
+ */
+export interface I2cBus {
+  /** SMBus "receive byte" from `address` (7-bit); resolves with the byte. */
+  receiveByte(address: number): Promise<number>;
+  /** SMBus "quick command": just the address and the R/W `bit`, no data. */
+  writeQuick(address: number, bit: 0 | 1): Promise<void>;
+  close(): Promise<void>;
+}

@@ -72,3 +72,20 @@ it("refuses an invalid sensor map and keeps serving the last good one", async ()
   const ping = await reader.iq(xml("iq", { type: "get", to: THING }, xml("ping", { xmlns: "urn:xmpp:ping" })));
   expect(ping.attrs.type).toBe("result");
 });
+
+it("thingd status shows the running daemon: online, sensors with values and ages", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const { MAIN } = await import("../helpers/agent-process.js");
+  const run = (...args: string[]) => spawnSync(process.execPath, [MAIN, "status", "-c", config, ...args], { encoding: "utf8" });
+  await writeFile(config, head()); // valid again
+  const json = run("--json");
+  expect(json.status).toBe(0);
+  const { live, snapshot: snap } = JSON.parse(json.stdout);
+  expect(live).toBe(true);
+  expect(snap.xmpp.state).toBe("online");
+  expect(snap.sensors.map((s: { id: string }) => s.id)).toStrictEqual(["room", "cellar"]);
+  expect(snap.sensors[0].lastValues).toStrictEqual([{ name: "temperature", value: "19.0", unit: "°C" }]);
+  const text = run();
+  expect(text.stdout).toMatch(/online/);
+  expect(text.stdout).toMatch(/cellar/);
+});
