@@ -26,6 +26,12 @@ export interface SerialLink {
 
 export interface BusFactory {
   serial(options: SerialOptions, log: Logger): SerialLink;
+  /** Optional until the I2C bus layer lands in drivers/bus/index.ts. */
+  i2c?(options: I2cOptions, log: Logger): I2cDevice;
+  /** Optional until the GPIO bus layer lands in drivers/bus/index.ts. */
+  gpio?(options: GpioOptions, log: Logger): Promise<GpioLine>;
+  /** Root of /sys for the kernel-driver paths (1-wire, IIO, GPIO); "/sys" on a board. */
+  sysfsRoot?: string;
 }
 
 /**
@@ -38,5 +44,62 @@ export interface I2cBus {
   receiveByte(address: number): Promise<number>;
   /** SMBus "quick command": just the address and the R/W `bit`, no data. */
   writeQuick(address: number, bit: 0 | 1): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Where an I2C chip sits: adapter number (/dev/i2c-N) and 7-bit address. */
+export interface I2cOptions {
+  bus: number;
+  address: number;
+}
+
+/**
+ * Raw I2C/SMBus calls on one chip, valid inside `I2cDevice.transaction`. Every call runs under
+ * the bus layer's timeout and is retried with backoff on EIO/EREMOTEIO (the Pi's clock-stretching
+ * bug) before failing. Multi-byte registers are raw bytes: drivers decode endianness themselves
+ * (SMBus word reads are little-endian; most sensors are big-endian).
+ */
+export interface I2cRaw {
+  /** Write [register] then read `length` bytes (SMBus "read I2C block"). */
+  readBlock(register: number, length: number): Promise<Buffer>;
+  /** Write [register, ...data]. */
+  writeBlock(register: number, data: Buffer): Promise<void>;
+  readByte(register: number): Promise<number>;
+  writeByte(register: number, value: number): Promise<void>;
+  /** Plain I2C write of `data` (commands without a register, e.g. SHT3x 0x2400). */
+  i2cWrite(data: Buffer): Promise<void>;
+  /** Plain I2C read of `length` bytes. */
+  i2cRead(length: number): Promise<Buffer>;
+  /** Wait inside a transaction (conversion time) without releasing the bus. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** One chip on a shared bus. The bus has one lock: transactions never interleave. */
+export interface I2cDevice {
+  readonly bus: number;
+  readonly address: number;
+  transaction<T>(fn: (raw: I2cRaw) => Promise<T>, signal?: AbortSignal): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A GPIO line by BCM pin number, resolved to the sysfs number (chip base 0, 512 or 571). */
+export interface GpioOptions {
+  /** BCM pin number as printed on pinout diagrams (GPIO17 = 17). */
+  pin: number;
+  direction: "in" | "out";
+  edge?: "none" | "rising" | "falling" | "both";
+  activeLow?: boolean;
+  /** Debounce in ms for watched inputs. */
+  debounceMs?: number;
+}
+
+export interface GpioLine {
+  readonly pin: number;
+  /** The resolved sysfs GPIO number. */
+  readonly sysfsNumber: number;
+  read(): Promise<0 | 1>;
+  write(value: 0 | 1): Promise<void>;
+  /** Edge events (after debounce); returns an unsubscribe function. */
+  watch(listener: (value: 0 | 1) => void): () => void;
   close(): Promise<void>;
 }
