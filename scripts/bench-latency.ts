@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { xml } from "@xmpp/xml";
 import { startProsody } from "./lib/local-prosody.js";
 import { ReaderClient } from "./lib/reader-client.js";
+import { localXmppSection } from "./lib/sensor-map-yaml.js";
 
 const MAIN = fileURLToPath(new URL("../agent/main.js", import.meta.url));
 const THING = "thing@localhost/bench";
@@ -60,13 +61,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), "thingd-bench-"));
   const ca = await readFile(server.caFile, "utf8");
   const config = path.join(dir, "sensors.yaml");
-  await writeFile(config, `xmpp:
-  service: ${server.service}
-  jid: thing@localhost
-  password: thing-pw
-  resource: bench
-  tls: { ca: ${server.caFile} }
-access:
+  await writeFile(config, `${localXmppSection(server, { resource: "bench" })}access:
   readers: [reader@localhost]
 state_dir: ./state
 sensors:

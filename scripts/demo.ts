@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { startProsody, type ProsodyServer } from "./lib/local-prosody.js";
 import { startRegistry, type TestRegistry } from "./lib/test-registry.js";
 import { ReaderClient, type ReadResult } from "./lib/reader-client.js";
+import { localXmppSection } from "./lib/sensor-map-yaml.js";
 
 const MAIN = fileURLToPath(new URL("../agent/main.js", import.meta.url));
 const THING = "thing@localhost/demo";
@@ -43,13 +44,7 @@ function ensureProsody(): boolean {
 
 function sensorMap(server: ProsodyServer): string {
   return `# Written by the thingd demo.
-xmpp:
-  service: ${server.service}
-  jid: thing@localhost
-  password: thing-pw
-  resource: demo
-  tls: { ca: ${server.caFile} }
-registry:
+${localXmppSection(server, { resource: "demo" })}registry:
   jid: registry.localhost
   meta: { MAN: example.com, MODEL: thingd-demo, V: 1 }
 state_dir: ./state

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { xml } from "@xmpp/xml";
 import { startProsody, type ProsodyServer } from "../../scripts/lib/local-prosody.js";
 import { ReaderClient } from "../../scripts/lib/reader-client.js";
+import { localXmppSection } from "../../scripts/lib/sensor-map-yaml.js";
 import { runThingd, type AgentProcess } from "../helpers/agent-process.js";
 
 const THING = "thing@localhost/gateway";
@@ -16,13 +17,7 @@ let reader: ReaderClient;
 let dir: string;
 let config: string;
 
-const head = () => `xmpp:
-  service: ${server.service}
-  jid: thing@localhost
-  password: thing-pw
-  resource: gateway
-  tls: { ca: ${server.caFile} }
-access:
+const head = () => `${localXmppSection(server, { resource: "gateway" })}access:
   readers: [reader@localhost]
 state_dir: ./state
 sensors:

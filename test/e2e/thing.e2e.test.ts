@@ -9,6 +9,7 @@ import { startProsody, type ProsodyServer } from "../../scripts/lib/local-prosod
 import { startRegistry, type TestRegistry } from "../../scripts/lib/test-registry.js";
 import { runThingd, type AgentProcess } from "../helpers/agent-process.js";
 import { ReaderClient } from "../../scripts/lib/reader-client.js";
+import { localXmppSection } from "../../scripts/lib/sensor-map-yaml.js";
 import { NS_DISCOVERY, NS_SENSORDATA } from "../../agent/protocol/ns.js";
 
 const THING = "thing@localhost/gateway";
@@ -27,14 +28,7 @@ async function client(user: string): Promise<ReaderClient> {
 }
 
 function sensorMap(): string {
-  return `xmpp:
-  service: ${server.service}
-  jid: thing@localhost
-  password_file: ./secret
-  resource: gateway
-  tls: { ca: ${server.caFile} }
-  keepalive: 5s
-registry:
+  return `${localXmppSection(server, { resource: "gateway", passwordFile: "./secret", keepalive: "5s" })}registry:
   jid: registry.localhost
   meta: { MAN: example.com, MODEL: pi-gateway, V: 1.5 }
 access:
