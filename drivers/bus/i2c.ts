@@ -1,7 +1,7 @@
-// I2C adapters over `i2c-bus`, the only file that loads it. The module is a native addon that
-// needs a compiler to install, and most boards running thingd have no I2C sensor, so it is not
-// a dependency: it loads lazily here, and a missing module or a disabled adapter says how to
-// fix it instead of failing with a bare "Cannot find module".
+// I2C adapters over `i2c-bus` for `thingd scan-i2c` (sensor reads go through ./i2c-device.ts).
+// The module is a native addon compiled at install time, and most boards running thingd have no
+// I2C sensor, so it loads lazily here, and a missing module (a failed build) or a disabled
+// adapter says how to fix it instead of failing with a bare "Cannot find module".
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { getSystemErrorName } from "node:util";

@@ -120,8 +120,11 @@ describe("openI2cBus", () => {
 
   it("says how to install i2c-bus when the module is missing", async () => {
     const dir = await devDir("i2c-1");
-    // The real loader: i2c-bus is deliberately not installed in this repo.
-    await expect(openI2cBus(1, { devDir: dir })).rejects.toThrow(I2C_NOT_INSTALLED);
+    // A loader failing the way Node does when the package is absent (a board where the
+    // native build failed and the package was removed).
+    const absent = () =>
+      Promise.reject(Object.assign(new Error("Cannot find package 'i2c-bus' imported from thingd"), { code: "ERR_MODULE_NOT_FOUND" }));
+    await expect(openI2cBus(1, { devDir: dir, load: absent })).rejects.toThrow(I2C_NOT_INSTALLED);
     expect(I2C_NOT_INSTALLED).toBe('i2c-bus is not installed: run "npm install i2c-bus" (needs build-essential)');
   });
 
