@@ -210,3 +210,12 @@ describe("sensorMapSchema", () => {
     expect(schema.additionalProperties).toBe(false);
   });
 });
+
+describe("examples/all-drivers.yaml", () => {
+  it("has one valid entry for every registered driver but simulated", async () => {
+    const { DRIVERS } = await import("../../drivers/registry.js");
+    const file = new URL("../../examples/all-drivers.yaml", import.meta.url).pathname;
+    const config = await loadConfig(file, { THINGD_PASSWORD: "x" });
+    expect(config.sensors.map((s) => s.driver).sort()).toStrictEqual(DRIVERS.map((d) => d.name).filter((n) => n !== "simulated").sort());
+  });
+});
