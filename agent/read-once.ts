@@ -1,6 +1,7 @@
 // `thingd read`: open every sensor, read each once under its timeout, close. No XMPP.
 import type { Logger } from "pino";
 import { createBusFactory } from "../drivers/bus/index.js";
+import type { BusFactory } from "../drivers/bus/types.js";
 import type { ThingConfig } from "./config/types.js";
 import { openSensors } from "./sensors.js";
 import { formatDecimal, formatDateTime } from "./protocol/xsd.js";
@@ -12,8 +13,8 @@ export interface LocalReading {
   error?: string;
 }
 
-export async function readAllOnce(config: ThingConfig, log: Logger): Promise<LocalReading[]> {
-  const pollers = await openSensors(config.sensors, createBusFactory(), log);
+export async function readAllOnce(config: ThingConfig, log: Logger, bus: BusFactory = createBusFactory()): Promise<LocalReading[]> {
+  const pollers = await openSensors(config.sensors, bus, log);
   try {
     return await Promise.all(
       pollers.map(async (p): Promise<LocalReading> => {

@@ -14,6 +14,8 @@ export interface BusFactoryOptions {
   i2c?: Omit<I2cDeviceDeps, "openBus">;
   /** Root of /sys (GPIO chip lookup, kernel-driver paths); tests point it at a fake tree. */
   sysfsRoot?: string;
+  /** Loads onoff; tests pass a fake Gpio class (test/fakes/onoff.ts). Default: the real module. */
+  gpioLoadOnoff?: () => Promise<typeof import("onoff")>;
 }
 
 export function createBusFactory(options: BusFactoryOptions = {}): BusFactory {
@@ -22,7 +24,7 @@ export function createBusFactory(options: BusFactoryOptions = {}): BusFactory {
   return {
     serial: serialBackoff ? (serial, log) => openSerialLink(serial, log, serialBackoff) : openSerialLink,
     i2c: (o, log) => openI2cDevice(o, log, i2cDeps),
-    gpio: (o, log) => openGpioLine(o, log, { sysfsRoot }),
+    gpio: (o, log) => openGpioLine(o, log, { sysfsRoot, ...(options.gpioLoadOnoff ? { loadOnoff: options.gpioLoadOnoff } : {}) }),
     sysfsRoot,
   };
 }

@@ -162,12 +162,30 @@ class Mhz19Sensor implements Sensor {
     const run = async (): Promise<Field[]> => {
       try {
         await abortable(previous, signal);
+        await this.#whenOpen(signal);
         return await this.#query1(signal);
       } finally {
         release();
       }
     };
     return run();
+  }
+
+  /** While the port is first opening, wait for it (a read right after open must not fail). */
+  #whenOpen(signal: AbortSignal): Promise<void> {
+    if (this.link.isOpen || this.#downError() || this.#closed) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const done = (fn: () => void) => {
+        off();
+        signal.removeEventListener("abort", onAbort);
+        fn();
+      };
+      const off = this.link.onStatus(() => {
+        if (this.link.isOpen || this.#downError()) done(resolve);
+      });
+      const onAbort = () => done(() => reject(signal.reason));
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
   }
 
   #query1(signal: AbortSignal): Promise<Field[]> {

@@ -8,6 +8,7 @@
 //     gpioN/ on a write to `export`, so the test pre-creates gpio529/; onoff then takes it as
 //     already exported. Edges cannot be tested there: epoll refuses regular files (EPERM).
 import { spawnSync } from "node:child_process";
+import { FakeGpio, loadOnoff, type Cb } from "../../fakes/onoff.js";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -98,60 +99,6 @@ describe("resolveSysfsGpio", () => {
   });
 });
 
-type Value = 0 | 1;
-type Cb = (err: Error | null | undefined, value: Value) => void;
-
-/** Stands in for onoff's Gpio: same constructor and methods; `level`/`edge()` drive it. */
-class FakeGpio {
-  static instances: FakeGpio[] = [];
-  level: Value = 0;
-  listeners: Cb[] = [];
-  unexported = false;
-  written: Value[] = [];
-  constructor(
-    readonly gpio: number,
-    readonly direction: string,
-    readonly edgeSetting: string | undefined,
-    readonly options: { activeLow?: boolean; debounceTimeout?: number },
-  ) {
-    FakeGpio.instances.push(this);
-  }
-  readSync(): Value {
-    return this.level;
-  }
-  async read(): Promise<Value> {
-    return this.level;
-  }
-  writeSync(v: Value): void {
-    this.written.push(v);
-  }
-  async write(v: Value): Promise<void> {
-    this.written.push(v);
-  }
-  watch(cb: Cb): void {
-    this.listeners.push(cb);
-  }
-  unwatch(cb?: Cb): void {
-    this.listeners = cb ? this.listeners.filter((l) => l !== cb) : [];
-  }
-  unwatchAll(): void {
-    this.listeners = [];
-  }
-  unexport(): void {
-    this.unwatchAll();
-    this.unexported = true;
-  }
-  /** One (debounced) edge to `to`, reported only if the edge setting asks for it, as onoff does. */
-  edge(to: Value): void {
-    this.level = to;
-    const e = this.edgeSetting;
-    if (e === "both" || (e === "rising" && to === 1) || (e === "falling" && to === 0)) {
-      for (const l of [...this.listeners]) l(null, to);
-    }
-  }
-}
-
-const loadOnoff = async () => ({ Gpio: FakeGpio }) as unknown as typeof import("onoff");
 
 describe("openGpioLine over a fake onoff", () => {
   let root: string;
