@@ -30,8 +30,8 @@ const DATASHEET = {
   dig_T1: 27504, dig_T2: 26435, dig_T3: -1000,
   dig_P1: 36477, dig_P2: -10685, dig_P3: 3024, dig_P4: 2855, dig_P5: 140,
   dig_P6: -7, dig_P7: 15500, dig_P8: -14600, dig_P9: 6000,
-  dig_H1: 75, dig_H2: 362, dig_H3: 0, dig_H4: 313, dig_H5: 50, dig_H6: 30,
 };
+const HUMIDITY = { dig_H1: 75, dig_H2: 362, dig_H3: 0, dig_H4: 313, dig_H5: 50, dig_H6: 30 };
 
 async function sysfsTree(root: string): Promise<void> {
   const w1 = path.join(root, "bus/w1/devices/28-0316a2792aff");
@@ -69,7 +69,7 @@ it("reads every field of every driver in examples/all-drivers.yaml, each numeric
   await sysfsTree(sysfs);
 
   const bus = new FakeI2cBus(1);
-  bus.attach(0x76, new Bme280Emulator({ calibration: DATASHEET, adc: { adcT: 519888, adcP: 415148, adcH: 27000 }, conversionMs: 1 }));
+  bus.attach(0x76, new Bme280Emulator({ calibration: { ...DATASHEET, humidity: HUMIDITY }, adc: { adcT: 519888, adcP: 415148, adcH: 27000 }, conversionMs: 1 }));
   bus.attach(0x77, new Bme280Emulator({ chipId: 0x58, calibration: DATASHEET, adc: { adcT: 519888, adcP: 415148 }, conversionMs: 1 }));
   bus.attach(0x44, new ShtEmulator({ kind: "sht3x", rawT: 0x6666, rawRH: 0x8000 }));
   bus.attach(0x45, new ShtEmulator({ kind: "sht4x", rawT: 0x6666, rawRH: 0x8000 }));
@@ -117,6 +117,7 @@ it("reads every field of every driver in examples/all-drivers.yaml, each numeric
   }
   const value = (sensor: string, field: string) => readings.find((r) => r.sensor === sensor)?.fields.find((f) => f.name === field)?.value;
   expect(value("bme280", "temperature")).toBe(25.08);
+  expect(value("bme280", "humidity")).toBeGreaterThan(0);
   expect(value("pms5003", "pm2_5")).toBe(7);
   expect(value("mhz19", "co2")).toBe(612);
   expect(value("ds18b20", "temperature")).toBe(23.13);
