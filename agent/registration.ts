@@ -8,10 +8,13 @@ import { bareJid } from "./access.js";
 import type { StateStore } from "./state.js";
 import { buildRegister, parseClaimed, parseRegisterResult, type MetaTags } from "./protocol/discovery.js";
 import { backoffDelay, type BackoffPolicy } from "./transport/backoff.js";
+import { discoverRegistry } from "./registry-discovery.js";
 import type { IqHandler } from "./transport/iq-router.js";
 
 export interface RegistrationOptions {
+  /** Configured registry address; when absent the registry is searched for on `domain`. */
   registry: string | undefined;
+  domain: string;
   meta: MetaTags;
   store: StateStore;
   log: Logger;
@@ -34,12 +37,27 @@ export class Registration {
   }
 
   /** Called on every new session; registers unless already claimed (§2.2: never after a claim). */
+  /** The configured registry, else the one found by search and kept in the state. */
+  get registry(): string | undefined {
+    return this.o.registry ?? this.o.store.state.registry;
+  }
+
   async ensureRegistered(): Promise<void> {
-    const { registry, store, log } = this.o;
-    if (!registry || this.#running) return;
-    if (store.state.status === "CLAIMED" && store.state.registry === registry) return;
+    const { store, log } = this.o;
+    if (this.#running) return;
     this.#running = true;
     try {
+      let registry = this.registry;
+      if (!registry) {
+        registry = await discoverRegistry(this.o.request, this.o.domain, log);
+        if (!registry) {
+          log.warn({ domain: this.o.domain }, "no Thing Registry found on the server; set registry.jid to register");
+          return;
+        }
+        log.info({ registry }, "found a Thing Registry by service discovery");
+        await store.update({ registry });
+      }
+      if (store.state.status === "CLAIMED" && store.state.registry === registry) return;
       for (let attempt = 0; !this.#stopped && this.o.isOnline(); attempt++) {
         try {
           const result = await this.o.request(xml("iq", { type: "set", to: registry }, buildRegister(this.tags())));
@@ -93,13 +111,14 @@ export class Registration {
   };
 
   #fromRegistry(from: string): void {
-    if (!this.o.registry || bareJid(from) !== bareJid(this.o.registry)) {
+    const registry = this.registry;
+    if (!registry || bareJid(from) !== bareJid(registry)) {
       throw new ProtocolError("forbidden", "Only the Thing Registry may send this.");
     }
   }
 
   async #claimed(owner: string, isPublic: boolean): Promise<void> {
-    await this.o.store.update({ status: "CLAIMED", registry: this.o.registry, owner: bareJid(owner), isPublic });
+    await this.o.store.update({ status: "CLAIMED", registry: this.registry, owner: bareJid(owner), isPublic });
     // Mutual presence with the owner (protocol.md §4).
     await this.o.send(xml("presence", { type: "subscribe", to: bareJid(owner) })).catch(() => false);
   }

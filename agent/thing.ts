@@ -69,6 +69,7 @@ export class Thing {
     const serial = boardSerial();
     this.registration = new Registration({
       registry: config.registry.jid,
+      domain: config.xmpp.domain,
       meta: { ...(serial ? { SN: serial } : {}), ...config.registry.meta },
       store,
       log: o.log.child({ module: "registry" }),
