@@ -12,6 +12,7 @@ import { listSerialCommand } from "./commands/list-serial.js";
 import { scanI2cCommand } from "./commands/scan-i2c.js";
 import { schemaCommand } from "./commands/schema.js";
 import { statusCommand } from "./commands/status.js";
+import { claimCommand } from "./commands/claim.js";
 
 export const DEFAULT_CONFIG = "/etc/thingd/sensors.yaml";
 
@@ -22,6 +23,7 @@ Usage:
   thingd check [-c FILE]                       validate the sensor map; exit 0 or 78
   thingd read  [-c FILE] [--json]              read every sensor once, locally (no XMPP)
   thingd status [-c FILE] [--json]             the running daemon: XMPP, registry, sensors
+  thingd claim  [-c FILE] [--json]             how the owner claims this Thing: iotdisco: URI + QR code, or who owns it
   thingd schema                                print the sensor map's JSON Schema (for editors)
   thingd scan-i2c [BUS]                        addresses answering on /dev/i2c-BUS (default 1), like i2cdetect -y
   thingd list-serial [--json]                  serial ports and their stable names (/dev/serial0, by-id)
@@ -30,7 +32,7 @@ Usage:
 Options:
   -c, --config FILE     sensor map (default ${DEFAULT_CONFIG})
   --log-level LEVEL     trace | debug | info | warn | error | fatal | silent (default info)
-  --json                machine-readable output for "read", "status" and "list-serial"
+  --json                machine-readable output for "read", "status", "claim" and "list-serial"
 
 Exit codes: 0 ok; 1 runtime failure (read: a sensor failed; status: daemon not running);
 2 status: running but degraded (offline or a sensor failing); 64 bad usage; 78 invalid config.
@@ -96,6 +98,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     }
     case "status":
       return statusCommand({ config: file, json: values.json }, io);
+    case "claim":
+      return claimCommand({ config: file, json: values.json }, io);
     case "schema":
       return schemaCommand({}, io);
     case "scan-i2c":

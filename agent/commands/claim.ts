@@ -1,0 +1,96 @@
+// `thingd claim [-c FILE] [--json]`: how the owner claims this Thing (protocol.md §2.4, §2.5).
+// Reads the state file the daemon wrote in state_dir (read-only, never creates one): when
+// CLAIMED, who owns it; otherwise the `iotdisco:` URI (SN + registry.meta + KEY, registry as R)
+// and a terminal QR code of it. Exit codes: 0 shown; 1 the daemon has not run yet (no state
+// file) or no registry is configured or discovered; 78 invalid sensor map.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import qrcode from "qrcode-terminal";
+import type { Io } from "../cli.js";
+import { boardSerial, type BoardPaths } from "../board.js";
+import { loadConfig } from "../config/load.js";
+import type { ThingConfig } from "../config/types.js";
+import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from "../errors.js";
+import { buildIotDiscoUri } from "../protocol/iotdisco.js";
+import { parseState, STATE_FILE, type ThingState } from "../state.js";
+
+export interface ClaimOptions {
+  config: string;
+  json?: boolean;
+  /** Where boardSerial() looks (tests). */
+  boardPaths?: BoardPaths;
+}
+
+/** The state file, else its .bak copy; undefined when neither is readable. Never writes. */
+export async function readStateReadOnly(stateDir: string): Promise<ThingState | undefined> {
+  const file = path.join(stateDir, STATE_FILE);
+  for (const candidate of [file, `${file}.bak`]) {
+    try {
+      return parseState(await readFile(candidate, "utf8"));
+    } catch {
+      // missing or unreadable: try the next copy
+    }
+  }
+  return undefined;
+}
+
+export function renderQr(text: string): Promise<string> {
+  return new Promise((resolve) => qrcode.generate(text, { small: true }, resolve));
+}
+
+export async function claimCommand(opts: ClaimOptions, io: Io): Promise<number> {
+  let config: ThingConfig;
+  try {
+    // A placeholder password, as in `thingd status`: the operator may not be able to read
+    // the daemon's password_file, and claiming needs no XMPP connection.
+    config = await loadConfig(opts.config, { ...process.env, THINGD_PASSWORD: "unused-by-claim" });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.err(`thingd: invalid config (${err.problems.length || 1} problem${err.problems.length === 1 ? "" : "s"}):`);
+    io.err(err.message);
+    return EXIT_CONFIG;
+  }
+
+  const state = await readStateReadOnly(config.stateDir);
+  if (!state) {
+    io.err(`thingd: no state file in ${config.stateDir}: the daemon has not run yet (start it with "thingd run" so it makes its KEY)`);
+    return EXIT_FAILURE;
+  }
+
+  const registry = state.registry ?? config.registry.jid;
+  if (state.status === "CLAIMED") {
+    if (opts.json) {
+      io.out(JSON.stringify({ status: state.status, ...(state.owner ? { owner: state.owner } : {}) }, null, 2));
+    } else {
+      io.out(`Claimed by ${state.owner ?? "(unknown owner)"} (registry ${registry ?? "unknown"})`);
+    }
+    return EXIT_OK;
+  }
+
+  // The configured registry, else the one the daemon found by service discovery and recorded.
+  const registryJid = config.registry.jid ?? state.registry;
+  if (!registryJid) {
+    io.err(
+      `thingd: no registry configured (registry.jid in ${config.file}) and none found by the daemon yet: there is nothing to claim this Thing through`,
+    );
+    return EXIT_FAILURE;
+  }
+
+  const serial = boardSerial(opts.boardPaths);
+  const tags = { ...(serial ? { SN: serial } : {}), ...config.registry.meta, KEY: state.key };
+  const uri = buildIotDiscoUri(tags, registryJid);
+  if (opts.json) {
+    io.out(JSON.stringify({ status: state.status, uri }, null, 2));
+    return EXIT_OK;
+  }
+  io.out(`Status: ${state.status} (not claimed yet)`);
+  io.out(uri);
+  io.out("");
+  io.out((await renderQr(uri)).replace(/\n+$/, ""));
+  io.out("");
+  io.out(
+    `To claim this Thing, scan the code with an XMPP IoT app, or send these tags in a <mine> request to ${registryJid}. ` +
+      "Keep it private: the KEY in it proves ownership.",
+  );
+  return EXIT_OK;
+}
