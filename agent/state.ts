@@ -2,7 +2,7 @@
 // Written atomically (temp file, fsync, rename, fsync dir) with the previous copy kept as
 // .bak, so a kill -9 or power cut at any moment leaves a readable state and the same KEY.
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, copyFile, rm } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, copyFile, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 
@@ -77,6 +77,13 @@ export class StateStore {
   /** Load the state (falling back to the .bak copy); create and persist a new one if none. */
   async load(): Promise<ThingState> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    // A kill between creating a temp file and its rename leaves it behind, named after the dead
+    // process; only one thingd uses a state dir, so every other temp file is garbage.
+    for (const f of await readdir(this.dir)) {
+      if (/^thing-state\.json(\.bak)?\.tmp(-\d+)?$/.test(f) && f !== `${STATE_FILE}.tmp-${process.pid}`) {
+        await rm(path.join(this.dir, f), { force: true });
+      }
+    }
     for (const candidate of [this.file, `${this.file}.bak`]) {
       try {
         this.#state = parseState(await readFile(candidate, "utf8"));
