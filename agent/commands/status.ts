@@ -10,7 +10,9 @@
 import type { Io } from "../cli.js";
 import { loadConfig } from "../config/load.js";
 import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from "../errors.js";
-import { formatStatus, isHealthy, readStatus, type StatusResult } from "../status.js";
+import { isHealthy } from "../status.js";
+import { readStatus, type StatusResult } from "../status-client.js";
+import { formatStatus } from "../status-format.js";
 
 export const EXIT_DEGRADED = 2;
 

@@ -9,15 +9,14 @@ import { pino } from "pino";
 import { Poller } from "../../agent/poller.js";
 import {
   buildStatusSnapshot,
-  formatSeconds,
-  formatStatus,
-  readStatus,
-  startStatusServer,
   STATUS_FILE,
   STATUS_SOCKET,
   type StatusSnapshot,
   type SupervisorView,
 } from "../../agent/status.js";
+import { formatSeconds, formatStatus } from "../../agent/status-format.js";
+import { readStatus } from "../../agent/status-client.js";
+import { startStatusServer } from "../../agent/status-server.js";
 import { statusCommand, statusExitCode } from "../../agent/commands/status.js";
 import { simulated, simulatedConfigSchema } from "../../drivers/simulated.js";
 
