@@ -1,12 +1,12 @@
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync, constants } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { FakeLink as BaseFakeLink, openWithRealLink } from "../../fakes/serial-link.js";
+import { waitFor } from "../../helpers/wait-for.js";
 import { Mhz19Emulator } from "../../fakes/mhz19-emulator.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ReadStream } from "node:tty";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createBusFactory } from "../../../drivers/bus/index.js";
-import type { BusFactory, SerialLink } from "../../../drivers/bus/types.js";
+import type { BusFactory } from "../../../drivers/bus/types.js";
 import {
   buildCommand,
   buildResponse,
@@ -76,35 +76,9 @@ describe("mhz19 protocol", () => {
   });
 });
 
-class FakeLink implements SerialLink {
-  isOpen = true;
-  failure: Error | undefined;
-  closed = false;
-  readonly writes: Buffer[] = [];
-  readonly #data = new Set<(chunk: Buffer) => void>();
-  readonly #status = new Set<() => void>();
-  onData(l: (chunk: Buffer) => void) {
-    this.#data.add(l);
-    return () => this.#data.delete(l);
-  }
-  onStatus(l: () => void) {
-    this.#status.add(l);
-    return () => this.#status.delete(l);
-  }
-  async write(data: Buffer) {
-    this.writes.push(Buffer.from(data));
-  }
-  async close() {
-    this.closed = true;
-  }
-  feed(bytes: Buffer) {
-    for (const l of this.#data) l(bytes);
-  }
-  setStatus(isOpen: boolean, failure?: Error) {
-    this.isOpen = isOpen;
-    this.failure = failure;
-    for (const l of this.#status) l();
-  }
+
+/** The shared fake link, counting the CO₂ queries written to it. */
+class FakeLink extends BaseFakeLink {
   queries(): number {
     return this.writes.filter((w) => w.equals(READ_CO2_COMMAND)).length;
   }
@@ -201,15 +175,6 @@ describe("mhz19 sensor", () => {
   });
 });
 
-async function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 
 describe("mhz19 over a real pty (socat)", () => {
@@ -230,12 +195,8 @@ describe("mhz19 over a real pty (socat)", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function openDriver(port: string): Promise<{ sensor: Sensor; link: () => SerialLink }> {
-    const real = createBusFactory({ serialBackoff: { initialDelayMs: 20, maxDelayMs: 100 } });
-    let link: SerialLink | undefined;
-    const bus: BusFactory = { serial: (o, l) => (link = real.serial(o, l)) };
-    const s = await mhz19.open(mhz19.configSchema.parse({ port, abc: false }), { bus, log: silent, id: "co2" });
-    return { sensor: s, link: () => link! };
+  function openDriver(port: string) {
+    return openWithRealLink(mhz19, { port, abc: false }, "co2", silent);
   }
 
   it("sets ABC, answers queries, and rejects a corrupted reply", async () => {

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { FakeLink, openWithRealLink } from "../../fakes/serial-link.js";
+import { waitFor } from "../../helpers/wait-for.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createBusFactory } from "../../../drivers/bus/index.js";
-import type { BusFactory, SerialLink } from "../../../drivers/bus/types.js";
 import {
   formatNmeaSentence,
   nmea,
@@ -100,25 +100,6 @@ describe("NmeaState", () => {
   });
 });
 
-class FakeLink implements SerialLink {
-  isOpen = true;
-  failure: Error | undefined;
-  readonly #data = new Set<(chunk: Buffer) => void>();
-  readonly #status = new Set<() => void>();
-  onData(l: (chunk: Buffer) => void) {
-    this.#data.add(l);
-    return () => this.#data.delete(l);
-  }
-  onStatus(l: () => void) {
-    this.#status.add(l);
-    return () => this.#status.delete(l);
-  }
-  async write() {}
-  async close() {}
-  feed(text: string) {
-    for (const l of this.#data) l(Buffer.from(text));
-  }
-}
 
 describe("nmea sensor", () => {
   it("applies defaults and waits for a sentence", async () => {
@@ -132,15 +113,6 @@ describe("nmea sensor", () => {
   });
 });
 
-async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe("nmea over a real pty (socat)", () => {
   let dir: string;
@@ -160,12 +132,8 @@ describe("nmea over a real pty (socat)", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function openDriver(port: string): Promise<{ sensor: Sensor; link: () => SerialLink }> {
-    const real = createBusFactory({ serialBackoff: { initialDelayMs: 20, maxDelayMs: 100 } });
-    let link: SerialLink | undefined;
-    const bus: BusFactory = { serial: (o, l) => (link = real.serial(o, l)) };
-    const s = await nmea.open(nmea.configSchema.parse({ port }), { bus, log: silent, id: "gps" });
-    return { sensor: s, link: () => link! };
+  function openDriver(port: string) {
+    return openWithRealLink(nmea, { port }, "gps", silent);
   }
 
   it("reads a receiver's GGA/RMC stream, from no fix to a fix", async () => {

@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { FakeLink, openWithRealLink } from "../../fakes/serial-link.js";
+import { waitFor } from "../../helpers/wait-for.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino, type Logger } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createBusFactory } from "../../../drivers/bus/index.js";
 import type { BusFactory, SerialLink } from "../../../drivers/bus/types.js";
 import { buildFrame, decodeFrame, FrameParser, pms5003, type Pms5003Values } from "../../../drivers/serial/pms5003.js";
 import type { Field, Sensor } from "../../../drivers/types.js";
@@ -147,33 +148,6 @@ describe("FrameParser", () => {
 });
 
 /** A SerialLink driven by the test, for read() semantics without timing from a real line. */
-class FakeLink implements SerialLink {
-  isOpen = true;
-  failure: Error | undefined;
-  closed = false;
-  readonly #data = new Set<(chunk: Buffer) => void>();
-  readonly #status = new Set<() => void>();
-  onData(l: (chunk: Buffer) => void) {
-    this.#data.add(l);
-    return () => this.#data.delete(l);
-  }
-  onStatus(l: () => void) {
-    this.#status.add(l);
-    return () => this.#status.delete(l);
-  }
-  async write() {}
-  async close() {
-    this.closed = true;
-  }
-  feed(bytes: Buffer) {
-    for (const l of this.#data) l(bytes);
-  }
-  down(failure: Error) {
-    this.isOpen = false;
-    this.failure = failure;
-    for (const l of this.#status) l();
-  }
-}
 
 async function openWithFake(staleAfterMs = 5000): Promise<{ sensor: Sensor; link: FakeLink }> {
   const link = new FakeLink();
@@ -244,15 +218,6 @@ describe("pms5003 sensor", () => {
 });
 
 /** Poll `check` until it returns a value other than undefined/false (no fixed sleeps). */
-async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** A logger whose lines the test can inspect. */
 function capturingLogger(): { log: Logger; lines: Array<{ level: number; msg: string }> } {
@@ -285,12 +250,8 @@ describe("pms5003 over a real pty (socat)", () => {
   });
 
   /** Open the driver through the real bus factory, keeping a handle on its link. */
-  async function openDriver(port: string, log: Logger = silent): Promise<{ sensor: Sensor; link: () => SerialLink }> {
-    const real = createBusFactory({ serialBackoff: { initialDelayMs: 20, maxDelayMs: 100 } });
-    let link: SerialLink | undefined;
-    const bus: BusFactory = { serial: (o, l) => (link = real.serial(o, l)) };
-    const s = await pms5003.open(pms5003.configSchema.parse({ port }), { bus, log, id: "pm" });
-    return { sensor: s, link: () => link! };
+  function openDriver(port: string, log: Logger = silent) {
+    return openWithRealLink(pms5003, { port }, "pm", log);
   }
 
   /** Read until the PM2.5 value is `pm2_5` (earlier frames may still be the freshest). */

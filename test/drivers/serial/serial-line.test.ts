@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { FakeLink, openWithRealLink } from "../../fakes/serial-link.js";
+import { waitFor } from "../../helpers/wait-for.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createBusFactory } from "../../../drivers/bus/index.js";
-import type { BusFactory, SerialLink } from "../../../drivers/bus/types.js";
+import type { BusFactory } from "../../../drivers/bus/types.js";
 import { compileFields, extractFields, LineSplitter, serialLine } from "../../../drivers/serial/serial-line.js";
 import type { Field, Sensor } from "../../../drivers/types.js";
 import { PtyEmulator, startPtyPair, type PtyPair } from "../../fakes/pty.js";
@@ -92,30 +93,6 @@ describe("LineSplitter", () => {
   });
 });
 
-class FakeLink implements SerialLink {
-  isOpen = true;
-  failure: Error | undefined;
-  readonly #data = new Set<(chunk: Buffer) => void>();
-  readonly #status = new Set<() => void>();
-  onData(l: (chunk: Buffer) => void) {
-    this.#data.add(l);
-    return () => this.#data.delete(l);
-  }
-  onStatus(l: () => void) {
-    this.#status.add(l);
-    return () => this.#status.delete(l);
-  }
-  async write() {}
-  async close() {}
-  feed(text: string) {
-    for (const l of this.#data) l(Buffer.from(text));
-  }
-  down(failure: Error) {
-    this.isOpen = false;
-    this.failure = failure;
-    for (const l of this.#status) l();
-  }
-}
 
 async function openWithFake(staleAfterMs = 5000): Promise<{ sensor: Sensor; link: FakeLink }> {
   const link = new FakeLink();
@@ -168,15 +145,6 @@ describe("serial-line sensor", () => {
   });
 });
 
-async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe("serial-line over a real pty (socat)", () => {
   let dir: string;
@@ -196,12 +164,8 @@ describe("serial-line over a real pty (socat)", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function openDriver(port: string): Promise<{ sensor: Sensor; link: () => SerialLink }> {
-    const real = createBusFactory({ serialBackoff: { initialDelayMs: 20, maxDelayMs: 100 } });
-    let link: SerialLink | undefined;
-    const bus: BusFactory = { serial: (o, l) => (link = real.serial(o, l)) };
-    const config = serialLine.configSchema.parse({ port, baud: 115200, fields: FIELDS, line_end: "\r\n" });
-    return { sensor: await serialLine.open(config, { bus, log: silent, id: "ard" }), link: () => link! };
+  function openDriver(port: string) {
+    return openWithRealLink(serialLine, { port, baud: 115200, fields: FIELDS, line_end: "\r\n" }, "ard", silent);
   }
 
   it("reads an Arduino's lines written in pieces", async () => {
