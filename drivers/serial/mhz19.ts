@@ -6,6 +6,7 @@
 // or off (0x00) and has no reply. ABC is on from the factory; turn it off where the sensor
 // never sees fresh (~400 ppm) air, such as greenhouses.
 import { z } from "zod";
+import { linkDownError } from "./pending-reads.js";
 import type { SerialLink } from "../bus/types.js";
 import type { DriverDefinition, Field, Sensor } from "../types.js";
 
@@ -254,11 +255,7 @@ class Mhz19Sensor implements Sensor {
   }
 
   #downError(): Error | undefined {
-    const failure = this.link.failure;
-    if (this.link.isOpen || !failure) return undefined;
-    const { code } = failure as { code?: string };
-    const err = new Error(`mhz19 on ${this.config.port}: serial link down: ${failure.message}`);
-    return code ? Object.assign(err, { code }) : err;
+    return linkDownError(this.link, `mhz19 on ${this.config.port}`);
   }
 }
 

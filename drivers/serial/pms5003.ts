@@ -3,6 +3,7 @@
 // sensor PMS5003 series data manual" V2.3 (Plantower, 2016), Appendix I "transport protocol
 // - active mode". The fan needs ~30 s after wake-up before values are valid (datasheet §5).
 import { z } from "zod";
+import { linkDownError, PendingReads } from "./pending-reads.js";
 import type { SerialLink } from "../bus/types.js";
 import type { DriverDefinition, Field, NumericField, Sensor, Unit } from "../types.js";
 
@@ -167,7 +168,7 @@ interface LatestFrame {
 class Pms5003Sensor implements Sensor {
   readonly parser = new FrameParser();
   #latest: LatestFrame | undefined;
-  readonly #waiters = new Set<{ frame(f: LatestFrame): void; down(err: Error): void }>();
+  readonly #pending = new PendingReads<Field[]>();
   readonly #unsubscribe: Array<() => void>;
 
   constructor(
@@ -181,30 +182,17 @@ class Pms5003Sensor implements Sensor {
     if (signal.aborted) return Promise.reject(signal.reason);
     const down = this.#downError();
     if (down) return Promise.reject(down);
-    const latest = this.#latest;
-    if (latest && performance.now() - latest.at <= this.config.stale_after_ms) {
-      return Promise.resolve(decodeFrame(latest.frame, latest.timestamp));
-    }
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        frame: (f: LatestFrame) => settle(() => resolve(decodeFrame(f.frame, f.timestamp))),
-        down: (err: Error) => settle(() => reject(err)),
-      };
-      const onAbort = () => settle(() => reject(signal.reason));
-      const settle = (fn: () => void) => {
-        this.#waiters.delete(waiter);
-        signal.removeEventListener("abort", onAbort);
-        fn();
-      };
-      this.#waiters.add(waiter);
-      signal.addEventListener("abort", onAbort, { once: true });
+    return this.#pending.read(signal, () => {
+      const latest = this.#latest;
+      const fresh = latest && performance.now() - latest.at <= this.config.stale_after_ms;
+      return fresh ? decodeFrame(latest.frame, latest.timestamp) : undefined;
     });
   }
 
   async close(): Promise<void> {
     for (const off of this.#unsubscribe) off();
     const closed = new Error(`pms5003 on ${this.config.port}: sensor closed`);
-    for (const w of [...this.#waiters]) w.down(closed);
+    this.#pending.failAll(closed);
     await this.link.close();
   }
 
@@ -213,7 +201,7 @@ class Pms5003Sensor implements Sensor {
     if (!frame) return;
     const latest = { frame, timestamp: new Date(), at: performance.now() };
     this.#latest = latest;
-    for (const w of [...this.#waiters]) w.frame(latest);
+    this.#pending.notify();
   }
 
   #onStatus(): void {
@@ -221,18 +209,11 @@ class Pms5003Sensor implements Sensor {
     this.#latest = undefined;
     this.parser.reset();
     const down = this.#downError();
-    if (down) for (const w of [...this.#waiters]) w.down(down);
+    if (down) this.#pending.failAll(down);
   }
 
-  /** The link is down with a known cause (while it is first opening, reads just wait). */
   #downError(): Error | undefined {
-    const failure = this.link.failure;
-    if (this.link.isOpen || !failure) return undefined;
-    // The failure's text is in the message (readouts show only that); no `cause`, or pino logs
-    // the text twice. Its errno code stays reachable.
-    const { code } = failure as { code?: string };
-    const err = new Error(`pms5003 on ${this.config.port}: serial link down: ${failure.message}`);
-    return code ? Object.assign(err, { code }) : err;
+    return linkDownError(this.link, `pms5003 on ${this.config.port}`);
   }
 }
 

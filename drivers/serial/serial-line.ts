@@ -3,6 +3,7 @@
 // regex with one capture group; the newest value of each field is kept, and a read serves
 // those seen within stale_after_ms.
 import { z } from "zod";
+import { linkDownError, PendingReads } from "./pending-reads.js";
 import type { SerialLink } from "../bus/types.js";
 import { UNITS, type DriverDefinition, type Field, type Sensor, type Unit } from "../types.js";
 
@@ -146,7 +147,7 @@ export interface LineHandler {
  */
 export class LineFedSensor implements Sensor {
   readonly splitter: LineSplitter;
-  readonly #waiters = new Set<{ check(): void; down(err: Error): void }>();
+  readonly #pending = new PendingReads<Field[]>();
   readonly #unsubscribe: Array<() => void>;
 
   constructor(
@@ -163,31 +164,16 @@ export class LineFedSensor implements Sensor {
     if (signal.aborted) return Promise.reject(signal.reason);
     const down = this.#downError();
     if (down) return Promise.reject(down);
-    const now = this.handler.fresh(performance.now());
-    if (now.length > 0) return Promise.resolve(now);
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        check: () => {
-          const fields = this.handler.fresh(performance.now());
-          if (fields.length > 0) settle(() => resolve(fields));
-        },
-        down: (err: Error) => settle(() => reject(err)),
-      };
-      const onAbort = () => settle(() => reject(signal.reason));
-      const settle = (fn: () => void) => {
-        this.#waiters.delete(waiter);
-        signal.removeEventListener("abort", onAbort);
-        fn();
-      };
-      this.#waiters.add(waiter);
-      signal.addEventListener("abort", onAbort, { once: true });
+    return this.#pending.read(signal, () => {
+      const fields = this.handler.fresh(performance.now());
+      return fields.length > 0 ? fields : undefined;
     });
   }
 
   async close(): Promise<void> {
     for (const off of this.#unsubscribe) off();
     const closed = new Error(`${this.label}: sensor closed`);
-    for (const w of [...this.#waiters]) w.down(closed);
+    this.#pending.failAll(closed);
     await this.link.close();
   }
 
@@ -196,7 +182,7 @@ export class LineFedSensor implements Sensor {
     if (lines.length === 0) return;
     const at = performance.now();
     for (const line of lines) this.handler.onLine(line, at);
-    for (const w of [...this.#waiters]) w.check();
+    this.#pending.notify();
   }
 
   #onStatus(): void {
@@ -204,15 +190,11 @@ export class LineFedSensor implements Sensor {
     this.handler.reset();
     this.splitter.reset();
     const down = this.#downError();
-    if (down) for (const w of [...this.#waiters]) w.down(down);
+    if (down) this.#pending.failAll(down);
   }
 
   #downError(): Error | undefined {
-    const failure = this.link.failure;
-    if (this.link.isOpen || !failure) return undefined;
-    const { code } = failure as { code?: string };
-    const err = new Error(`${this.label}: serial link down: ${failure.message}`);
-    return code ? Object.assign(err, { code }) : err;
+    return linkDownError(this.link, this.label);
   }
 }
 
