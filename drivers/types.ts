@@ -23,14 +23,21 @@ export const UNITS = [
 
 export type Unit = (typeof UNITS)[number];
 
-/** XEP-0323 field types we produce (§1.1). */
-export type FieldKind = "momentary" | "identity" | "status" | "computed" | "peak";
+/** XEP-0323 historical periods (§1.1); a stored aggregate carries the period it covers. */
+export type HistoricalKind =
+  | "historicalSecond" | "historicalMinute" | "historicalHour" | "historicalDay" | "historicalWeek"
+  | "historicalMonth" | "historicalQuarter" | "historicalYear" | "historicalOther";
+
+/** XEP-0323 field types (§1.1). Drivers produce the live kinds; history produces historical*. */
+export type FieldKind = "momentary" | "identity" | "status" | "computed" | "peak" | HistoricalKind;
 
 interface FieldBase {
   name: string;
   timestamp: Date;
   /** Defaults to "momentary". */
   kind?: FieldKind;
+  /** A XEP-0325 control parameter of the same name exists on this node. */
+  writable?: boolean;
 }
 
 export interface NumericField extends FieldBase {
