@@ -4,7 +4,8 @@ import { createBusFactory } from "../drivers/bus/index.js";
 import type { BusFactory } from "../drivers/bus/types.js";
 import type { ThingConfig } from "./config/types.js";
 import { openSensors } from "./sensors.js";
-import { formatDecimal, formatDateTime } from "./protocol/xsd.js";
+import { formatDateTime } from "./protocol/xsd.js";
+import { fieldJsonValue } from "./protocol/field-value.js";
 
 export interface LocalReading {
   sensor: string;
@@ -25,7 +26,7 @@ export async function readAllOnce(config: ThingConfig, log: Logger, bus: BusFact
             driver: p.options.driver,
             fields: r.fields.map((f) => ({
               name: f.name,
-              value: f.type === "numeric" ? Number(formatDecimal(f.value, f.decimals)) : f.value,
+              value: fieldJsonValue(f),
               ...(f.type === "numeric" ? { unit: f.unit } : {}),
               timestamp: formatDateTime(f.timestamp),
             })),

@@ -4,6 +4,7 @@
 import type { Field } from "../drivers/types.js";
 import type { Poller } from "./poller.js";
 import { formatDecimal } from "./protocol/xsd.js";
+import { fieldValueText } from "./protocol/field-value.js";
 import type { RegistrationStatus, ThingState } from "./state.js";
 import type { SessionState } from "./transport/supervisor.js";
 
@@ -108,7 +109,7 @@ function sensorStatus(p: PollerView, now: number): SensorStatus {
 
 function fieldValue(f: Field): { name: string; value: string; unit?: string } {
   if (f.type === "numeric") return { name: f.name, value: formatDecimal(f.value, f.decimals), ...(f.unit ? { unit: f.unit } : {}) };
-  return { name: f.name, value: String(f.value) };
+  return { name: f.name, value: fieldValueText(f) };
 }
 
 export function isHealthy(snapshot: StatusSnapshot): boolean {

@@ -56,12 +56,52 @@ export interface StringField extends FieldBase {
   value: string;
 }
 
-export type Field = NumericField | BooleanField | StringField;
+/** xs:int: a 32-bit signed integer. */
+export interface IntField extends FieldBase {
+  type: "int";
+  value: number;
+}
+/** xs:long: a 64-bit signed integer (BigInt, so no precision is lost). */
+export interface LongField extends FieldBase {
+  type: "long";
+  value: bigint;
+}
+/** xs:date: the UTC calendar day of `value`. */
+export interface DateField extends FieldBase {
+  type: "date";
+  value: Date;
+}
+/** xs:time: time of day in seconds since midnight (0 <= value < 86400). */
+export interface TimeField extends FieldBase {
+  type: "time";
+  value: number;
+}
+export interface DateTimeField extends FieldBase {
+  type: "dateTime";
+  value: Date;
+}
+/** xs:duration, given in seconds (written as PnDTnHnMnS). */
+export interface DurationField extends FieldBase {
+  type: "duration";
+  value: number;
+}
+/** A value of a named enumeration type (`dataType`, e.g. "GpsFixQuality"). */
+export interface EnumField extends FieldBase {
+  type: "enum";
+  value: string;
+  dataType: string;
+}
+
+export type Field =
+  | NumericField | BooleanField | StringField
+  | IntField | LongField | DateField | TimeField | DateTimeField | DurationField | EnumField;
 
 /** An open sensor. `read` must honour `signal` (abort = timeout or shutdown). */
 export interface Sensor {
   read(signal: AbortSignal): Promise<Field[]>;
   close(): Promise<void>;
+  /** The part's model where the driver knows it (e.g. "sht4x"), for identity fields. */
+  readonly model?: string;
 }
 
 export interface DriverContext {

@@ -7,3 +7,6 @@ export const NS_DISCO_ITEMS = "http://jabber.org/protocol/disco#items";
 export const NS_PING = "urn:xmpp:ping";
 export const NS_VERSION = "jabber:iq:version";
 export const NS_ROSTER = "jabber:iq:roster";
+/** The IEEE/NFI id-based successor of XEP-0323 (protocol.md §1.8); the first is the current one. */
+export const NS_IEEE_SENSORDATA = "urn:ieee:iot:sd:1.0";
+export const NS_IEEE_SENSORDATA_ALIASES = ["urn:ieee:iot:sd", "urn:nfi:iot:sd:1.0"] as const;

@@ -4,7 +4,8 @@ import { xml, type Element } from "@xmpp/xml";
 import { ProtocolError } from "../errors.js";
 import type { Field, FieldKind } from "../../drivers/types.js";
 import { NS_SENSORDATA } from "./ns.js";
-import { formatDateTime, formatDecimal, isXsInt, parseXsBoolean, parseXsDateTime } from "./xsd.js";
+import { formatDateTime, isXsInt, parseXsBoolean, parseXsDateTime } from "./xsd.js";
+import { fieldValueText } from "./field-value.js";
 
 export const HISTORICAL_FLAGS = [
   "historicalSecond", "historicalMinute", "historicalHour", "historicalDay", "historicalWeek",
@@ -126,17 +127,31 @@ export function buildStartedMessage(to: string, seqnr: string): Element {
 
 /**
  * One field element (§1.3). Only true flags are written (slixmpp reads flags as strings, §6.7);
- * live readings carry automaticReadout.
+ * live readings carry automaticReadout. Value types slixmpp 1.8.3 drops (§6.1) are written in
+ * its compat form: int/long as numeric with unit '', date and time as string, duration as
+ * timeSpan (its pre-v0.3 name).
  */
 export function buildField(field: Field): Element {
   const attrs: Record<string, string> = { name: field.name, [field.kind ?? "momentary"]: "true", automaticReadout: "true" };
+  if (field.writable) attrs.writable = "true";
+  const value = fieldValueText(field);
   switch (field.type) {
     case "numeric":
-      return xml("numeric", { ...attrs, value: formatDecimal(field.value, field.decimals), unit: field.unit });
+      return xml("numeric", { ...attrs, value, unit: field.unit });
+    case "int":
+    case "long":
+      return xml("numeric", { ...attrs, value, unit: "" });
+    case "date":
+    case "time":
+      return xml("string", { ...attrs, value });
+    case "duration":
+      return xml("timeSpan", { ...attrs, value });
+    case "enum":
+      return xml("enum", { ...attrs, value, dataType: field.dataType });
     case "boolean":
-      return xml("boolean", { ...attrs, value: field.value ? "true" : "false" });
     case "string":
-      return xml("string", { ...attrs, value: field.value });
+    case "dateTime":
+      return xml(field.type, { ...attrs, value });
   }
 }
 
