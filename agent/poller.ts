@@ -25,6 +25,8 @@ export class Poller {
   lastError: { error: Error; at: number } | undefined;
   errorCount = 0;
   readCount = 0;
+  /** When this poller (and its node's uptime) began. */
+  readonly startedAt = Date.now();
   #inFlight: Promise<Reading> | undefined;
   #closed = new AbortController();
 
@@ -36,6 +38,11 @@ export class Poller {
 
   get id(): string {
     return this.options.id;
+  }
+
+  /** The part's model, where the driver reports one. */
+  get model(): string | undefined {
+    return this.sensor.model;
   }
 
   /** The cached reading if it is younger than the poll period and no newer failure exists. */

@@ -3,6 +3,7 @@
 import type { Field } from "../drivers/types.js";
 import { ProtocolError } from "./errors.js";
 import type { Poller } from "./poller.js";
+import { withNodeInfo } from "./node-info.js";
 import type { NodeFailure, NodeFields, ReadoutRequest } from "./protocol/sensordata.js";
 
 /** The part of a request the core needs (dialect-independent). */
@@ -44,7 +45,7 @@ export function cachedOutcomes(query: ReadoutQuery, nodes: readonly Poller[], no
   for (const p of nodes) {
     const r = p.fresh(now);
     if (!r) return undefined;
-    out.push({ nodeId: p.id, fields: filterFields(query, r.fields) });
+    out.push({ nodeId: p.id, fields: filterFields(query, withNodeInfo(query.types, p, r.fields)) });
   }
   return out;
 }
@@ -55,7 +56,7 @@ export async function readOutcomes(query: ReadoutQuery, nodes: readonly Poller[]
   const settled = await Promise.allSettled(nodes.map((p) => p.momentary()));
   return settled.map((s, i): NodeOutcome => {
     const nodeId = nodes[i]!.id;
-    if (s.status === "fulfilled") return { nodeId, fields: filterFields(query, s.value.fields) };
+    if (s.status === "fulfilled") return { nodeId, fields: filterFields(query, withNodeInfo(query.types, nodes[i]!, s.value.fields)) };
     const reason = s.reason instanceof Error ? s.reason.message : String(s.reason);
     return { nodeId, error: reason, timestamp: new Date() };
   });

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import type { I2cDevice, I2cRaw } from "../bus/types.js";
 import type { DriverContext, DriverDefinition, Field, Sensor } from "../types.js";
+import { dewPointField } from "../dew-point.js";
 
 // Registers (BME280 §5.3 table 18 / §5.4).
 export const REG_CALIB_00 = 0x88; // 0x88..0xA1: calib00..calib25 (T, P, then H1 at 0xA1)
@@ -286,10 +287,12 @@ async function openBmx280(v: Variant, config: Bmx280Config, ctx: DriverContext):
       if (v.humidity && calibration.humidity && adc.adcH !== undefined) {
         const humidity = compensateHumidity(adc.adcH, tFine, calibration.humidity);
         fields.push({ type: "numeric", name: "humidity", value: humidity, unit: "%", decimals: decimals.humidity, timestamp });
+        fields.push(...dewPointField(temperature, humidity, decimals.temperature, timestamp));
       }
       return fields;
     },
     close: () => device.close(),
+    model: v.name,
   };
 }
 
@@ -315,7 +318,11 @@ export const bme280: DriverDefinition<Bmx280Config> = {
   description: "Bosch BME280 temperature, pressure and relative humidity sensor on I2C (0x76/0x77), forced mode",
   configSchema: bme280ConfigSchema as z.ZodType<Bmx280Config>,
   example: { bus: 1, address: 0x76, oversampling: 1 },
-  describeFields: () => [...TP_FIELDS, { name: "humidity", type: "numeric" as const, unit: "%" as const }],
+  describeFields: () => [
+    ...TP_FIELDS,
+    { name: "humidity", type: "numeric" as const, unit: "%" as const },
+    { name: "dew_point", type: "numeric" as const, unit: "°C" as const },
+  ],
   open: (config, ctx) => openBmx280(BME280, config, ctx),
 };
 

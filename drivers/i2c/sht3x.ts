@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { I2cDevice } from "../bus/types.js";
 import type { DriverContext, DriverDefinition, Field, Sensor } from "../types.js";
 import { checkedWord } from "./sensirion-crc.js";
+import { dewPointField } from "../dew-point.js";
 
 /** Single shot, high repeatability, no clock stretching (§4.3). */
 export const SHT3X_MEASURE_HIGH = Buffer.from([0x24, 0x00]);
@@ -45,6 +46,7 @@ export type ShtConfig = z.infer<typeof sht3xConfigSchema>;
 export const SHT_FIELDS = [
   { name: "temperature", type: "numeric" as const, unit: "°C" as const },
   { name: "humidity", type: "numeric" as const, unit: "%" as const },
+  { name: "dew_point", type: "numeric" as const, unit: "°C" as const },
 ];
 
 /** SHT3x raw → °C (§4.13). */
@@ -108,9 +110,11 @@ export async function openSht(chip: ShtChip, config: ShtConfig, ctx: DriverConte
       return [
         { type: "numeric", name: "temperature", value: values.temperature, unit: "°C", decimals: tDecimals, timestamp },
         { type: "numeric", name: "humidity", value: values.humidity, unit: "%", decimals: hDecimals, timestamp },
+        ...dewPointField(values.temperature, values.humidity, tDecimals, timestamp),
       ];
     },
     close: () => device.close(),
+    model: chip.name,
   };
 }
 

@@ -14,6 +14,7 @@ import {
   type Bme280Calibration,
 } from "../../../drivers/i2c/bme280.js";
 import type { DriverDefinition, Field, Sensor } from "../../../drivers/types.js";
+import { dewPoint } from "../../../drivers/dew-point.js";
 import { FakeI2cBus } from "../../fakes/i2c-bus.js";
 import { Bme280Emulator, encodeCalibration } from "../../fakes/chips/bme280.js";
 
@@ -146,7 +147,10 @@ describe("bme280 driver (emulator through the bus layer)", () => {
       ["temperature", "°C", 2],
       ["pressure", "hPa", 2],
       ["humidity", "%", 1],
+      ["dew_point", "°C", 2],
     ]);
+    expect(fields.find((f) => f.name === "dew_point")).toMatchObject({ kind: "computed", value: dewPoint(v.temperature as number, v.humidity as number) });
+    expect(sensor.model).toBe("bme280");
     expect(chip.conversions).toBe(1);
     expect(chip.readsWhileMeasuring).toBe(0);
     expect(chip.latchedCtrlHum).toBe(0b001); // ctrl_hum was written before ctrl_meas

@@ -87,10 +87,15 @@ describe("sht3x driver (through the bus layer)", () => {
     expect(fields.map((f) => [f.name, f.type === "numeric" ? [f.unit, f.decimals] : null])).toStrictEqual([
       ["temperature", ["°C", 2]],
       ["humidity", ["%", 1]],
+      ["dew_point", ["°C", 2]],
     ]);
     const v = values(fields);
     expect(v.temperature).toBeCloseTo(25.0, 2);
     expect(v.humidity).toBeCloseTo(50.0, 2);
+    // Magnus (Sonntag 1990) at 25 °C / 50 %RH: 13.85 °C; only the computed field says so.
+    expect(v.dew_point).toBeCloseTo(13.85, 1);
+    expect(fields.map((f) => f.kind ?? "momentary")).toStrictEqual(["momentary", "momentary", "computed"]);
+    expect(sensor.model).toBe("sht3x");
   });
 
   it("uses the configured address and decimals", async () => {
