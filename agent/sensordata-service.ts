@@ -1,24 +1,16 @@
-// XEP-0323 request handling (protocol.md §1.2–§1.7, §5, §6): access, node checks, immediate
-// and deferred readouts, cancel. The fast path (every value cached) answers with the IQ
-// result and the <fields> message in one socket write.
+// Sensor-data request handling for both dialects (protocol.md §1.2–§1.8, §5, §6): access,
+// node checks, immediate and deferred readouts, cancel. One readout core (readout.ts), two
+// serialisers (sensordata-dialects.ts) chosen by the request's namespace. The fast path (every
+// value cached) answers in one socket write: IQ result + <fields> message in the seqnr
+// dialect, an IQ result carrying <resp> in the IEEE dialect.
 import type { Logger } from "pino";
 import type { Element } from "@xmpp/xml";
 import { ProtocolError } from "./errors.js";
 import type { AccessPolicy } from "./access.js";
 import type { Poller } from "./poller.js";
 import { cachedOutcomes, readOutcomes, selectNodes, splitOutcomes, type NodeOutcome } from "./readout.js";
-import {
-  buildAccepted,
-  buildCancelled,
-  buildReadoutMessages,
-  buildRejected,
-  buildStartedMessage,
-  parseCancel,
-  parseReadoutRequest,
-  readableSeqnr,
-  type ReadoutRequest,
-} from "./protocol/sensordata.js";
-import { buildIqError, buildIqResult } from "./protocol/stanza-error.js";
+import { dialectFor, type Dialect, type DialectRequest } from "./sensordata-dialects.js";
+import { buildIqResult } from "./protocol/stanza-error.js";
 import type { IqHandler, IqOutcome, IqRequest } from "./transport/iq-router.js";
 
 /** Longest deferral we keep a timer for (setTimeout's limit is ~24.8 days). */
@@ -45,49 +37,53 @@ export class SensorDataService {
     return this.#sessions.size;
   }
 
+  /** <req> in any dialect; route it for each sensor-data namespace. */
   readonly handleRequest: IqHandler = ({ stanza, child, from }) => {
-    const seqnr = readableSeqnr(child);
-    let req: ReadoutRequest;
+    const dialect = dialectFor(child.getNS());
+    const readable = dialect.readableId(child);
+    let parsed: DialectRequest;
     let nodes: Poller[];
     try {
-      req = parseReadoutRequest(child);
+      parsed = dialect.parse(child);
       if (!this.access.canRead(from)) throw new ProtocolError("forbidden", "Access denied.");
-      nodes = selectNodes(req, this.pollers());
+      nodes = selectNodes(parsed.request, this.pollers());
     } catch (err) {
-      if (err instanceof ProtocolError) return reject(stanza, err, seqnr);
+      if (err instanceof ProtocolError) return dialect.reject(stanza, err, readable);
       throw err;
     }
-    const key = sessionKey(from, req.seqnr);
-    this.#drop(key); // a new request with the same (JID, seqnr) replaces a stale one (§6.5)
+    const { id, request: req } = parsed;
+    const key = sessionKey(dialect, from, id);
+    this.#drop(key); // a new request with the same (JID, id) replaces a stale one (§6.5)
 
     const delay = req.when ? req.when.getTime() - Date.now() : 0;
     if (delay > MAX_DEFER_MS) {
-      return reject(stanza, new ProtocolError("bad-request", "req@when is more than 7 days ahead."), req.seqnr);
+      return dialect.reject(stanza, new ProtocolError("bad-request", "req@when is more than 7 days ahead."), id);
     }
-    if (delay > 0) return this.#defer(stanza, from, req, nodes, key, delay);
+    if (delay > 0) return this.#defer(dialect, stanza, from, parsed, nodes, key, delay);
 
-    const accepted = buildIqResult(stanza, buildAccepted(req.seqnr));
     const cached = cachedOutcomes(req, nodes);
-    if (cached) return { send: [accepted, ...this.#messages(from, req.seqnr, cached)] };
+    if (cached) return { send: dialect.immediate(stanza, from, id, splitOutcomes(cached)) };
 
     const session: Session = { cancelled: false };
     this.#sessions.set(key, session);
-    return { send: [accepted], after: () => void this.#run(from, req, nodes, key, session) };
+    return { send: [buildIqResult(stanza, dialect.accepted(id))], after: () => void this.#run(dialect, from, parsed, nodes, key, session) };
   };
 
+  /** <cancel> in any dialect: seqnr → <cancelled>, IEEE → empty result; unknown → item-not-found. */
   readonly handleCancel: IqHandler = ({ stanza, child, from }: IqRequest): IqOutcome => {
-    const seqnr = readableSeqnr(child);
+    const dialect = dialectFor(child.getNS());
+    const readable = dialect.readableId(child);
+    let id: string;
     try {
-      parseCancel(child);
+      id = dialect.parseCancel(child);
     } catch (err) {
-      if (err instanceof ProtocolError) return reject(stanza, err, seqnr);
+      if (err instanceof ProtocolError) return dialect.reject(stanza, err, readable);
       throw err;
     }
-    const key = sessionKey(from, seqnr!);
-    if (!this.#drop(key)) {
-      return reject(stanza, new ProtocolError("item-not-found", "No active readout with this seqnr."), seqnr);
+    if (!this.#drop(sessionKey(dialect, from, id))) {
+      return dialect.reject(stanza, new ProtocolError("item-not-found", "No active readout with this id."), id);
     }
-    return { send: [buildIqResult(stanza, buildCancelled(seqnr!))] };
+    return dialect.cancelled(stanza, id);
   };
 
   /** Cancel every pending readout (shutdown). Queued requests are lost, which §1.4 allows. */
@@ -95,33 +91,32 @@ export class SensorDataService {
     for (const key of [...this.#sessions.keys()]) this.#drop(key);
   }
 
-  #defer(stanza: Element, from: string, req: ReadoutRequest, nodes: Poller[], key: string, delay: number): IqOutcome {
+  #defer(dialect: Dialect, stanza: Element, from: string, parsed: DialectRequest, nodes: Poller[], key: string, delay: number): IqOutcome {
     const session: Session = { cancelled: false };
     this.#sessions.set(key, session);
     session.timer = setTimeout(() => {
       if (session.cancelled) return;
-      void this.send([buildStartedMessage(from, req.seqnr)]).then(() => this.#run(from, req, nodes, key, session));
+      void this.send([dialect.started(from, parsed.id)]).then(() => this.#run(dialect, from, parsed, nodes, key, session));
     }, delay);
-    this.log.debug({ from, seqnr: req.seqnr, delayMs: delay }, "readout queued");
-    return { send: [buildIqResult(stanza, buildAccepted(req.seqnr, true))] };
+    this.log.debug({ from, id: parsed.id, dialect: dialect.name, delayMs: delay }, "readout queued");
+    return { send: [buildIqResult(stanza, dialect.accepted(parsed.id, true))] };
   }
 
-  async #run(from: string, req: ReadoutRequest, nodes: Poller[], key: string, session: Session): Promise<void> {
+  async #run(dialect: Dialect, from: string, { id, request }: DialectRequest, nodes: Poller[], key: string, session: Session): Promise<void> {
     try {
-      const outcomes = await readOutcomes(req, nodes);
+      const outcomes = await readOutcomes(request, nodes);
       if (session.cancelled) return;
-      const sent = await this.send(this.#messages(from, req.seqnr, outcomes));
-      if (!sent) this.log.warn({ from, seqnr: req.seqnr }, "readout finished while offline; result dropped");
+      const sent = await this.send(this.#messages(dialect, from, id, outcomes));
+      if (!sent) this.log.warn({ from, id, dialect: dialect.name }, "readout finished while offline; result dropped");
     } catch (err) {
-      this.log.error({ err, from, seqnr: req.seqnr }, "readout failed");
+      this.log.error({ err, from, id, dialect: dialect.name }, "readout failed");
     } finally {
       if (this.#sessions.get(key) === session) this.#sessions.delete(key);
     }
   }
 
-  #messages(to: string, seqnr: string, outcomes: NodeOutcome[]): Element[] {
-    const { nodes, failures } = splitOutcomes(outcomes);
-    return buildReadoutMessages(to, seqnr, nodes, failures);
+  #messages(dialect: Dialect, to: string, id: string, outcomes: NodeOutcome[]): Element[] {
+    return dialect.messages(to, id, splitOutcomes(outcomes));
   }
 
   #drop(key: string): boolean {
@@ -134,20 +129,7 @@ export class SensorDataService {
   }
 }
 
-function sessionKey(from: string, seqnr: string): string {
-  return `${from}\u0000${seqnr}`;
-}
-
-/** The hybrid rejection (§1.6): <rejected> for v0.2/slixmpp clients beside the RFC 6120 error. */
-function reject(stanza: Element, err: ProtocolError, seqnr: string | undefined): IqOutcome {
-  return {
-    send: [
-      buildIqError(stanza, {
-        type: err.type,
-        condition: err.condition,
-        text: err.message,
-        siblings: seqnr !== undefined ? [buildRejected(seqnr, err.message)] : [],
-      }),
-    ],
-  };
+/** Sessions are per dialect namespace: a seqnr and an IEEE id never collide. */
+function sessionKey(dialect: Dialect, from: string, id: string): string {
+  return `${dialect.ns}\u0000${from}\u0000${id}`;
 }

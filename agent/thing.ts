@@ -14,6 +14,7 @@ import { VERSION } from "./version.js";
 import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_DISCOVERY, NS_PING, NS_ROSTER, NS_SENSORDATA, NS_VERSION } from "./protocol/ns.js";
 import { buildDiscoInfo, buildDiscoItems, buildVersion } from "./protocol/service-info.js";
 import { ProtocolError } from "./errors.js";
+import { IEEE_NAMESPACES } from "./protocol/ieee-sensordata.js";
 import { IqRouter } from "./transport/iq-router.js";
 import { Supervisor } from "./transport/supervisor.js";
 import type { XmppConnection } from "./transport/connection.js";
@@ -93,6 +94,11 @@ export class Thing {
       .on("set", NS_DISCOVERY, "claimed", this.registration.handleClaimed)
       .on("set", NS_DISCOVERY, "removed", this.registration.handleRemoved)
       .on("set", NS_DISCOVERY, "disowned", this.registration.handleDisowned);
+    // The IEEE successor dialect (protocol.md §1.8), in each of its namespaces; IoTGateway
+    // accepts <req> and <cancel> in get and set alike.
+    for (const ns of IEEE_NAMESPACES) {
+      this.#router.on("get,set", ns, "req", this.sensorData.handleRequest).on("get,set", ns, "cancel", this.sensorData.handleCancel);
+    }
   }
 
   /** Apply a reloaded `access` section (SIGHUP); takes effect for the next request. */

@@ -1,9 +1,9 @@
 // XEP-0030 disco#info, XEP-0092 version, XEP-0199 ping payloads (protocol.md §4).
 import { xml, type Element } from "@xmpp/xml";
-import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_SENSORDATA, NS_VERSION } from "./ns.js";
+import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_IEEE_SENSORDATA, NS_PING, NS_SENSORDATA, NS_VERSION } from "./ns.js";
 
 /** Never advertise the discovery or provisioning features: they mark a registry (§4). */
-export const FEATURES = [NS_DISCO_INFO, NS_SENSORDATA, NS_PING, NS_VERSION] as const;
+export const FEATURES = [NS_DISCO_INFO, NS_SENSORDATA, NS_IEEE_SENSORDATA, NS_PING, NS_VERSION] as const;
 
 export function buildDiscoInfo(name: string, node?: string): Element {
   return xml(
