@@ -5,7 +5,8 @@ import { xml, type Element } from "@xmpp/xml";
 import { AccessPolicy } from "../../agent/access.js";
 import { Poller } from "../../agent/poller.js";
 import { SensorDataService } from "../../agent/sensordata-service.js";
-import { NS_SENSORDATA } from "../../agent/protocol/ns.js";
+import { NS_IEEE_SENSORDATA, NS_SENSORDATA } from "../../agent/protocol/ns.js";
+import { parseIeeeResp } from "../../agent/protocol/ieee-sensordata.js";
 import { simulated, simulatedConfigSchema } from "../../drivers/simulated.js";
 import type { IqOutcome } from "../../agent/transport/iq-router.js";
 
@@ -102,5 +103,93 @@ describe("SensorDataService", () => {
     const again = (await svc.handleCancel({ stanza, child: cancel, from: "owner@x/app" })) as IqOutcome;
     expect(again.send[0]!.getChild("error")!.getChild("item-not-found")).toBeDefined();
     expect(again.send[0]!.getChild("rejected")!.attrs.seqnr).toBe("7");
+  });
+});
+
+const ieee = (attrs: Record<string, string>, ...c: Element[]) => xml("req", { xmlns: NS_IEEE_SENSORDATA, ...attrs }, ...c);
+
+describe("SensorDataService, IEEE dialect", () => {
+  it("answers a cached readout with <resp> inside the IQ result: one stanza", async () => {
+    const a = await poller("a");
+    await a.poll();
+    const { call, sent } = setup([a]);
+    const out = await call("reader@x/app", ieee({ id: "f1", m: "true" }));
+    expect(out.after).toBeUndefined();
+    expect(out.send).toHaveLength(1);
+    expect(out.send[0]!.attrs.type).toBe("result");
+    const resp = out.send[0]!.getChild("resp", NS_IEEE_SENSORDATA)!;
+    expect(resp.attrs.more).toBeUndefined();
+    expect(parseIeeeResp(resp).fields.map((f) => [f.element, f.name, f.value, f.unit, f.flags])).toStrictEqual([
+      ["q", "temperature", "21.50", "°C", ["m", "ar"]],
+    ]);
+    expect(sent).toStrictEqual([]);
+  });
+
+  it("answers in the request's namespace (older builds and nfi)", async () => {
+    const a = await poller("a");
+    await a.poll();
+    const { call } = setup([a]);
+    for (const ns of ["urn:ieee:iot:sd", "urn:nfi:iot:sd:1.0"]) {
+      const out = await call("reader@x/app", xml("req", { xmlns: ns, id: "n1", m: "true" }));
+      expect(out.send[0]!.getChild("resp")!.getNS()).toBe(ns);
+    }
+  });
+
+  it("stale cache: accepted, then one <resp> message with the failed node's <err>", async () => {
+    const good = await poller("good");
+    const bad = await poller("bad", { fail: true });
+    const { call, sent } = setup([good, bad]);
+    const out = await call("owner@x/app", ieee({ id: "s1", m: "true" }));
+    expect(out.send[0]!.getChild("accepted", NS_IEEE_SENSORDATA)?.attrs.id).toBe("s1");
+    out.after!();
+    await expect.poll(() => sent.length).toBe(1);
+    const r = parseIeeeResp(sent[0]!.getChild("resp", NS_IEEE_SENSORDATA)!);
+    expect(r.more).toBe(false);
+    expect(r.fields.map((f) => `${f.node}/${f.name}`)).toStrictEqual(["good/temperature"]);
+    expect(r.errors.map((e) => [e.nodeId, e.message])).toStrictEqual([["bad", "simulated failure"]]);
+  });
+
+  it("refuses strangers with a stanza error only, and bad requests with bad-request", async () => {
+    const { call } = setup([await poller("a")]);
+    const out = (await call("stranger@y/app", ieee({ id: "x1" }))).send[0]!;
+    expect(out.getChild("error")!.getChild("forbidden")).toBeDefined();
+    expect(out.getChildElements().map((c) => c.name)).toStrictEqual(["error"]);
+    const noId = (await call("owner@x/app", ieee({ m: "true" }))).send[0]!;
+    expect(noId.getChild("error")!.getChild("bad-request")).toBeDefined();
+    const unknown = (await call("owner@x/app", ieee({ id: "x2" }, xml("nd", { id: "nope" })))).send[0]!;
+    expect(unknown.getChild("error")!.getChild("item-not-found")).toBeDefined();
+  });
+
+  it("sessions are per dialect: an IEEE cancel does not touch a seqnr readout with the same id", async () => {
+    const { call, svc } = setup([await poller("a")]);
+    const later = new Date(Date.now() + 60_000).toISOString();
+    const queued = await call("owner@x/app", ieee({ id: "7", when: later }));
+    expect(queued.send[0]!.getChild("accepted", NS_IEEE_SENSORDATA)!.attrs.queued).toBe("true");
+    await call("owner@x/app", req({ seqnr: "7", when: later }));
+    expect(svc.activeSessions).toBe(2);
+    const cancel = xml("cancel", { xmlns: NS_IEEE_SENSORDATA, id: "7" });
+    const stanza = xml("iq", { type: "set", from: "owner@x/app", to: "thing@x/gw", id: "c7" }, cancel);
+    const res = (await svc.handleCancel({ stanza, child: cancel, from: "owner@x/app" })) as IqOutcome;
+    expect([res.send[0]!.attrs.type, res.send[0]!.getChildElements().length]).toStrictEqual(["result", 0]);
+    expect(svc.activeSessions).toBe(1);
+    const again = (await svc.handleCancel({ stanza, child: cancel, from: "owner@x/app" })) as IqOutcome;
+    expect(again.send[0]!.getChild("error")!.getChild("item-not-found")).toBeDefined();
+    svc.cancelAll();
+  });
+
+  it("identity and status fields only when asked, in both dialects", async () => {
+    const a = await poller("a");
+    await a.poll();
+    const { call } = setup([a]);
+    const names = async (attrs: Record<string, string>) =>
+      parseIeeeResp((await call("owner@x/app", ieee({ id: "i", ...attrs }))).send[0]!.getChild("resp")!).fields.map((f) => `${f.element}:${f.name}:${f.flags[0]}`);
+    expect(await names({ m: "true" })).toStrictEqual(["q:temperature:m"]);
+    expect(await names({ i: "true" })).toStrictEqual(expect.arrayContaining(["s:driver:i", "s:thingd_version:i"]));
+    expect((await names({ i: "true" })).every((n) => n.endsWith(":i"))).toBe(true);
+    expect(await names({ s: "true" })).toStrictEqual(["dr:uptime:s", "i:read_count:s", "i:error_count:s", "s:last_error:s", "q:seconds_since_good_read:s"]);
+    const xep = await call("owner@x/app", req({ seqnr: "9", status: "true" }));
+    const els = xep.send[1]!.getChild("fields")!.getChild("node")!.getChild("timestamp")!.getChildElements();
+    expect(els.map((e) => `${e.name}:${e.attrs.name}`)).toStrictEqual(["timeSpan:uptime", "numeric:read_count", "numeric:error_count", "string:last_error", "numeric:seconds_since_good_read"]);
+    expect(els[1]!.attrs).toMatchObject({ value: "1", unit: "", status: "true" });
   });
 });
