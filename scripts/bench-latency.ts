@@ -1,6 +1,7 @@
 // `npm run bench`: readout latency and rate of thingd on a local Prosody, against XMPP ping
 // and against a do-nothing responder that answers every <req> with the same two stanzas
-// (IQ result + one <fields> message) from a prebuilt template. Prints the numbers.
+// (IQ result + one <fields> message) from a prebuilt template, and the IEEE dialect's one-stanza
+// answer (<resp> in the IQ result). Prints the numbers.
 // Options: --n N (sequential samples, default 300), --total N (requests in the rate test,
 // default 5000), --inflight N (default 16).
 import { spawn } from "node:child_process";
@@ -96,9 +97,16 @@ sensors:
     if (r.fields.length !== 2) throw new Error(`unexpected readout from ${to}`);
   };
 
-  // Interleave the three operations sample by sample so drift hits all of them alike.
-  const samples = await interleaved(n, [ping(THING), readout(THING), readout(DUMMY)]);
-  const [pingT, thingT, dummyT] = samples.map(stats) as [ReturnType<typeof stats>, ReturnType<typeof stats>, ReturnType<typeof stats>];
+  // The IEEE dialect's cached fast path: one IQ result carrying <resp> (protocol.md §1.8).
+  const readoutIeee = (to: string) => async () => {
+    const r = await reader.read(to, { m: "true" }, [], 10_000, { dialect: "ieee" });
+    if (r.fields.length !== 2 || r.messages.length !== 0) throw new Error(`unexpected IEEE readout from ${to}`);
+  };
+
+  // Interleave the operations sample by sample so drift hits all of them alike.
+  const samples = await interleaved(n, [ping(THING), readout(THING), readout(DUMMY), readoutIeee(THING)]);
+  type Stats = ReturnType<typeof stats>;
+  const [pingT, thingT, dummyT, ieeeT] = samples.map(stats) as [Stats, Stats, Stats, Stats];
   // Alternate rounds so warm-up and background load hit both alike; report the median round.
   const rounds = 5;
   const thingRates: number[] = [];
@@ -116,6 +124,7 @@ sensors:
   console.log(`XMPP ping to thingd            ${f(pingT.median)}  ${f(pingT.p95)}  ${f(pingT.mean)}`);
   console.log(`momentary readout, thingd      ${f(thingT.median)}  ${f(thingT.p95)}  ${f(thingT.mean)}`);
   console.log(`momentary readout, do-nothing  ${f(dummyT.median)}  ${f(dummyT.p95)}  ${f(dummyT.mean)}`);
+  console.log(`IEEE readout (resp in result)  ${f(ieeeT.median)}  ${f(ieeeT.p95)}  ${f(ieeeT.mean)}`);
   console.log(`\nlatency ratio thingd / do-nothing (median): ${(thingT.median / dummyT.median).toFixed(3)}  (target <= 1.2)`);
   console.log(`readout / ping (median):                    ${(thingT.median / pingT.median).toFixed(3)}`);
   console.log(`rate at ${inflight} in flight: thingd ${thingRate.toFixed(0)}/s, do-nothing ${dummyRate.toFixed(0)}/s, ratio ${(thingRate / dummyRate).toFixed(3)}  (target >= 0.85)`);
