@@ -38,9 +38,20 @@ export function needsLiveValues(query: ReadoutQuery): boolean {
   return ["momentary", "identity", "status", "computed", "peak"].some((k) => query.types.has(k as never));
 }
 
+/**
+ * A request for identity and/or status fields only is answered from what the agent knows,
+ * without reading the sensor (so a failing sensor still reports its error count).
+ */
+export function nodeInfoOutcomes(query: ReadoutQuery, nodes: readonly Poller[]): NodeOutcome[] | undefined {
+  for (const t of query.types) if (t !== "identity" && t !== "status") return undefined;
+  return nodes.map((p) => ({ nodeId: p.id, fields: filterFields(query, withNodeInfo(query.types, p, [])) }));
+}
+
 /** Outcomes from the cache alone, when every selected node has a fresh reading. */
 export function cachedOutcomes(query: ReadoutQuery, nodes: readonly Poller[], now = Date.now()): NodeOutcome[] | undefined {
   if (!needsLiveValues(query)) return nodes.map((p) => ({ nodeId: p.id, fields: [] }));
+  const info = nodeInfoOutcomes(query, nodes);
+  if (info) return info;
   const out: NodeOutcome[] = [];
   for (const p of nodes) {
     const r = p.fresh(now);
@@ -53,6 +64,8 @@ export function cachedOutcomes(query: ReadoutQuery, nodes: readonly Poller[], no
 /** Outcomes, reading the nodes whose cache is stale (each under its own timeout, in parallel). */
 export async function readOutcomes(query: ReadoutQuery, nodes: readonly Poller[]): Promise<NodeOutcome[]> {
   if (!needsLiveValues(query)) return nodes.map((p) => ({ nodeId: p.id, fields: [] }));
+  const info = nodeInfoOutcomes(query, nodes);
+  if (info) return info;
   const settled = await Promise.allSettled(nodes.map((p) => p.momentary()));
   return settled.map((s, i): NodeOutcome => {
     const nodeId = nodes[i]!.id;

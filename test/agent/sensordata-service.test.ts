@@ -192,4 +192,16 @@ describe("SensorDataService, IEEE dialect", () => {
     expect(els.map((e) => `${e.name}:${e.attrs.name}`)).toStrictEqual(["timeSpan:uptime", "numeric:read_count", "numeric:error_count", "string:last_error", "numeric:seconds_since_good_read"]);
     expect(els[1]!.attrs).toMatchObject({ value: "1", unit: "", status: "true" });
   });
+
+  it("answers a status-only request for a failing sensor without reading it", async () => {
+    const bad = await poller("bad", { fail: true });
+    await expect(bad.poll()).rejects.toThrow();
+    const { call } = setup([bad]);
+    const out = await call("owner@x/app", ieee({ id: "st", s: "true" }));
+    expect(out.send).toHaveLength(1);
+    const r = parseIeeeResp(out.send[0]!.getChild("resp")!);
+    expect(r.errors).toStrictEqual([]);
+    expect(Object.fromEntries(r.fields.map((f) => [f.name, f.value]))).toMatchObject({ error_count: "1", read_count: "0", last_error: "simulated failure" });
+    expect(bad.errorCount).toBe(1); // no second read
+  });
 });
