@@ -1,14 +1,28 @@
-// XEP-0347 first part (protocol.md §2.2, §2.4): register with meta tags + KEY on the first
-// session, retry with backoff while the registry is unreachable, accept <claimed> only from
-// the registry, and never register again once claimed.
+// XEP-0347 lifecycle (protocol.md §2.1–§2.7): register with meta tags + KEY, retry with backoff
+// while the registry is unreachable, accept pushes (<claimed>, <removed>, <disowned>) only from
+// the registry, never register again once claimed; on a public claimed Thing blank the KEY once
+// and send <update> only when the tags changed; befriend a JID registry before talking to it.
 import type { Logger } from "pino";
 import { xml, type Element } from "@xmpp/xml";
 import { ProtocolError } from "./errors.js";
 import { bareJid } from "./access.js";
 import type { StateStore } from "./state.js";
-import { buildRegister, parseClaimed, parseRegisterResult, type MetaTags } from "./protocol/discovery.js";
+import {
+  buildRegister,
+  buildUnregister,
+  buildUpdate,
+  diffTags,
+  mergeTags,
+  parseClaimed,
+  parseRegisterResult,
+  parseUpdateResult,
+  type MetaTags,
+} from "./protocol/discovery.js";
+import { NS_ROSTER } from "./protocol/ns.js";
+import { buildIotDiscoUri } from "./protocol/iotdisco.js";
+import { renderQr } from "./claim-qr.js";
 import { backoffDelay, type BackoffPolicy } from "./transport/backoff.js";
-import { discoverRegistry } from "./registry-discovery.js";
+import { discoverRegistry, registryNamespace } from "./registry-discovery.js";
 import type { IqHandler } from "./transport/iq-router.js";
 
 export interface RegistrationOptions {
@@ -22,12 +36,21 @@ export interface RegistrationOptions {
   send(stanza: Element): Promise<boolean>;
   isOnline(): boolean;
   backoff?: BackoffPolicy;
+  /** How long to wait for a JID registry to approve our subscription (default 10 s). */
+  befriendTimeoutMs?: number;
 }
+
+type PresenceWaiter = { from: string; type: string; resolve: () => void };
 
 export class Registration {
   #running = false;
   #stopped = false;
   #wake: (() => void) | undefined;
+  /** Registry address → the namespace its disco#info asked for. */
+  readonly #namespaces = new Map<string, string>();
+  readonly #friends = new Set<string>();
+  readonly #presenceWaiters = new Set<PresenceWaiter>();
+  #qrLogged = false;
 
   constructor(private readonly o: RegistrationOptions) {}
 
@@ -36,12 +59,12 @@ export class Registration {
     return { ...this.o.meta, KEY: this.o.store.state.key };
   }
 
-  /** Called on every new session; registers unless already claimed (§2.2: never after a claim). */
   /** The configured registry, else the one found by search and kept in the state. */
   get registry(): string | undefined {
     return this.o.registry ?? this.o.store.state.registry;
   }
 
+  /** Called on every new session: register unless claimed (§2.2), else update changed tags (§2.7). */
   async ensureRegistered(): Promise<void> {
     const { store, log } = this.o;
     if (this.#running) return;
@@ -57,14 +80,27 @@ export class Registration {
         log.info({ registry }, "found a Thing Registry by service discovery");
         await store.update({ registry });
       }
-      if (store.state.status === "CLAIMED" && store.state.registry === registry) return;
+      const ns = await this.#namespace(registry);
+      const owned = store.state.status === "CLAIMED" || store.state.status === "REMOVED";
+      if (owned && store.state.registry === registry) {
+        if (store.state.status === "CLAIMED" && store.state.isPublic !== false) {
+          await this.#befriend(registry);
+          await this.#syncTags(registry, ns);
+        }
+        return;
+      }
+      await this.#befriend(registry);
       for (let attempt = 0; !this.#stopped && this.o.isOnline(); attempt++) {
         try {
-          const result = await this.o.request(xml("iq", { type: "set", to: registry }, buildRegister(this.tags())));
+          const tags = this.tags();
+          const result = await this.o.request(xml("iq", { type: "set", to: registry }, buildRegister(tags, ns)));
           const claim = parseRegisterResult(result);
+          await store.update({ sentTags: tags, keyCleared: undefined });
           if (claim) await this.#claimed(claim.owner, claim.isPublic);
           else await store.update({ status: "REGISTERED", registry, owner: undefined, isPublic: undefined });
-          log.info({ registry, status: store.state.status, owner: store.state.owner }, "registered with the Thing Registry");
+          log.info({ registry, namespace: ns, status: store.state.status, owner: store.state.owner }, "registered with the Thing Registry");
+          if (claim) this.#afterClaim();
+          else await this.#logClaimCode(registry);
           return;
         } catch (err) {
           const delay = backoffDelay(attempt, this.o.backoff);
@@ -83,6 +119,29 @@ export class Registration {
   stop(): void {
     this.#stopped = true;
     this.#wake?.();
+    for (const w of this.#presenceWaiters) w.resolve();
+  }
+
+  /** `thingd unregister`: <unregister/> (§2.4), then UNREGISTERED; the KEY is kept. */
+  async unregister(): Promise<string> {
+    const registry = this.registry;
+    if (!registry) throw new Error("no registry configured or discovered");
+    const ns = await this.#namespace(registry);
+    await this.o.request(xml("iq", { type: "set", to: registry }, buildUnregister(ns)));
+    await this.o.store.update({ status: "UNREGISTERED", owner: undefined, isPublic: undefined, sentTags: undefined, keyCleared: undefined });
+    return registry;
+  }
+
+  /** Every incoming presence: resolves a pending befriending of a JID registry (§2.1). */
+  handlePresence(stanza: Element): void {
+    const from = bareJid(stanza.attrs.from ?? "");
+    const type = stanza.attrs.type ?? "available";
+    for (const w of [...this.#presenceWaiters]) {
+      if (w.from === from && w.type === type) {
+        this.#presenceWaiters.delete(w);
+        w.resolve();
+      }
+    }
   }
 
   /** Registry push <claimed> (§2.4), accepted only from the registry address. */
@@ -91,22 +150,29 @@ export class Registration {
     const claim = parseClaimed(child);
     await this.#claimed(claim.owner, claim.isPublic);
     this.o.log.info({ owner: claim.owner, public: claim.isPublic }, "claimed");
+    this.#afterClaim();
     return undefined;
   };
 
-  /** <removed>: out of searches; the owner stays (§2.4). */
-  readonly handleRemoved: IqHandler = ({ from }) => {
+  /** <removed>: out of searches; stop updates, unfriend a JID registry; the owner stays (§2.4). */
+  readonly handleRemoved: IqHandler = async ({ from }) => {
     this.#fromRegistry(from);
-    this.o.log.info("removed from the registry's searches");
+    await this.o.store.update({ status: "REMOVED" });
+    this.o.log.info("removed from the registry's searches; no more updates");
+    const registry = this.registry;
+    if (registry?.includes("@")) {
+      this.#friends.delete(bareJid(registry));
+      setImmediate(() => void this.#unfriend(bareJid(registry)));
+    }
     return undefined;
   };
 
-  /** <disowned>: forget the owner and register again (§2.4). */
+  /** <disowned>: forget the owner, remove it from the roster, register again (§2.4). */
   readonly handleDisowned: IqHandler = async ({ from }) => {
     this.#fromRegistry(from);
-    await this.o.store.update({ status: "UNREGISTERED", owner: undefined, isPublic: undefined });
-    this.o.log.info("disowned; registering again");
-    setImmediate(() => void this.ensureRegistered());
+    const owner = await this.#forgetOwner();
+    this.o.log.info({ owner }, "disowned; registering again");
+    setImmediate(() => void this.#rosterRemove(owner).then(() => this.ensureRegistered()));
     return undefined;
   };
 
@@ -117,9 +183,121 @@ export class Registration {
     }
   }
 
+  async #namespace(registry: string): Promise<string> {
+    let ns = this.#namespaces.get(registry);
+    if (!ns) {
+      ns = await registryNamespace(this.o.request, registry, this.o.log);
+      this.#namespaces.set(registry, ns);
+    }
+    return ns;
+  }
+
   async #claimed(owner: string, isPublic: boolean): Promise<void> {
     await this.o.store.update({ status: "CLAIMED", registry: this.registry, owner: bareJid(owner), isPublic });
     // Mutual presence with the owner (protocol.md §4).
     await this.o.send(xml("presence", { type: "subscribe", to: bareJid(owner) })).catch(() => false);
+  }
+
+  /** After the claim's reply is on the wire: blank the KEY of a public Thing (§2.3). */
+  #afterClaim(): void {
+    const registry = this.registry;
+    const { state } = this.o.store;
+    if (!registry || state.status !== "CLAIMED" || state.isPublic === false) return;
+    setImmediate(() => {
+      void this.#namespace(registry)
+        .then((ns) => this.#syncTags(registry, ns))
+        .catch((err: unknown) => this.o.log.warn({ err }, "could not update the registry after the claim"));
+    });
+  }
+
+  /** Blank the KEY once, then send the tags that changed since the last register/update (§2.7). */
+  async #syncTags(registry: string, ns: string): Promise<void> {
+    const { store } = this.o;
+    if (!store.state.keyCleared) {
+      if (!(await this.#update(registry, ns, { KEY: "" }))) return;
+      await store.update({ keyCleared: true });
+      this.o.log.info("KEY blanked in the registry after the claim");
+    }
+    const changes = diffTags(store.state.sentTags ?? {}, this.o.meta);
+    if (Object.keys(changes).length === 0) return;
+    if (await this.#update(registry, ns, changes)) this.o.log.info({ tags: Object.keys(changes) }, "meta tags updated in the registry");
+  }
+
+  /** One <update>; false when it ended the public life (removed or disowned). */
+  async #update(registry: string, ns: string, changes: MetaTags): Promise<boolean> {
+    const { store, log } = this.o;
+    if (store.state.status !== "CLAIMED") return false;
+    let result: Element;
+    try {
+      result = await this.o.request(xml("iq", { type: "set", to: registry }, buildUpdate(changes, ns)));
+    } catch (err) {
+      if ((err as { condition?: string }).condition === "item-not-found") {
+        await store.update({ status: "REMOVED" });
+        log.info("the registry no longer lists this Thing (update: item-not-found); no more updates");
+        return false;
+      }
+      log.warn({ err: { message: (err as Error).message, condition: (err as { condition?: string }).condition } }, "registry update failed");
+      return false;
+    }
+    if (parseUpdateResult(result) === "disowned") {
+      const owner = await this.#forgetOwner();
+      log.info({ owner }, "disowned (update result); registering again");
+      await this.#rosterRemove(owner);
+      setImmediate(() => void this.ensureRegistered());
+      return false;
+    }
+    await store.update({ sentTags: mergeTags(store.state.sentTags ?? {}, changes) });
+    return true;
+  }
+
+  async #forgetOwner(): Promise<string | undefined> {
+    const owner = this.o.store.state.owner;
+    await this.o.store.update({ status: "UNREGISTERED", owner: undefined, isPublic: undefined, keyCleared: undefined });
+    this.#qrLogged = false;
+    return owner;
+  }
+
+  /** RFC 6121 §2.5: remove the former owner from the roster (this also cancels subscriptions). */
+  async #rosterRemove(owner: string | undefined): Promise<void> {
+    if (!owner) return;
+    try {
+      await this.o.request(xml("iq", { type: "set" }, xml("query", { xmlns: NS_ROSTER }, xml("item", { jid: owner, subscription: "remove" }))));
+    } catch (err) {
+      this.o.log.warn({ err, owner }, "could not remove the former owner from the roster");
+    }
+  }
+
+  /** A JID registry is a contact: subscribe and wait for `subscribed` before talking (§2.1). */
+  async #befriend(registry: string): Promise<void> {
+    if (!registry.includes("@")) return;
+    const bare = bareJid(registry);
+    if (this.#friends.has(bare)) return;
+    const timeoutMs = this.o.befriendTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    const approved = await new Promise<boolean>((resolve) => {
+      const waiter: PresenceWaiter = { from: bare, type: "subscribed", resolve: () => (clearTimeout(timer), resolve(true)) };
+      this.#presenceWaiters.add(waiter);
+      timer = setTimeout(() => (this.#presenceWaiters.delete(waiter), resolve(false)), timeoutMs);
+      void this.o.send(xml("presence", { type: "subscribe", to: bare }));
+    });
+    if (approved) {
+      this.#friends.add(bare);
+      this.o.log.info({ registry: bare }, "befriended the Thing Registry");
+    } else {
+      this.o.log.warn({ registry: bare, timeoutMs }, "the Thing Registry did not approve our subscription; trying anyway");
+    }
+  }
+
+  async #unfriend(bare: string): Promise<void> {
+    await this.o.send(xml("presence", { type: "unsubscribe", to: bare })).catch(() => false);
+    await this.o.send(xml("presence", { type: "unsubscribed", to: bare })).catch(() => false);
+  }
+
+  /** Once while unclaimed: the iotdisco: URI and its QR code in one log line (§2.5). */
+  async #logClaimCode(registry: string): Promise<void> {
+    if (this.#qrLogged || this.o.store.state.status !== "REGISTERED") return;
+    this.#qrLogged = true;
+    const uri = buildIotDiscoUri(this.tags(), registry);
+    this.o.log.info({ uri, qr: await renderQr(uri) }, "not claimed yet: scan this claim code (or run thingd claim)");
   }
 }

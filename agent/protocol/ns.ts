@@ -7,3 +7,6 @@ export const NS_DISCO_ITEMS = "http://jabber.org/protocol/disco#items";
 export const NS_PING = "urn:xmpp:ping";
 export const NS_VERSION = "jabber:iq:version";
 export const NS_ROSTER = "jabber:iq:roster";
+/** XEP-0347's IEEE successor namespace: the same element names (protocol.md §1.8). */
+export const NS_DISCOVERY_IEEE = "urn:ieee:iot:disco:1.0";
+export const NS_PROVISIONING = "urn:xmpp:iot:provisioning";
