@@ -4,7 +4,7 @@
 import type { Logger } from "pino";
 import type { Element } from "@xmpp/xml";
 import { ProtocolError } from "./errors.js";
-import type { AccessPolicy } from "./access.js";
+import { restrictRead, type AccessPolicy, type ReadDecision } from "./access.js";
 import type { Poller } from "./poller.js";
 import { cachedOutcomes, readOutcomes, selectNodes, splitOutcomes, type NodeOutcome } from "./readout.js";
 import {
@@ -47,11 +47,26 @@ export class SensorDataService {
 
   readonly handleRequest: IqHandler = ({ stanza, child, from }) => {
     const seqnr = readableSeqnr(child);
+    let parsed: ReadoutRequest;
+    try {
+      parsed = parseReadoutRequest(child);
+    } catch (err) {
+      if (err instanceof ProtocolError) return reject(stanza, err, seqnr);
+      throw err;
+    }
+    // Synchronous without a provisioning server (the readout latency path), else a promise.
+    const decision = this.access.authorizeRead(from, parsed);
+    if (decision instanceof Promise) return decision.then((d) => this.#serve(stanza, from, parsed, d, seqnr));
+    return this.#serve(stanza, from, parsed, decision, seqnr);
+  };
+
+  #serve(stanza: Element, from: string, parsed: ReadoutRequest, decision: ReadDecision, seqnr: string | undefined): IqOutcome {
     let req: ReadoutRequest;
     let nodes: Poller[];
     try {
-      req = parseReadoutRequest(child);
-      if (!this.access.canRead(from)) throw new ProtocolError("forbidden", "Access denied.");
+      const allowed = restrictRead(parsed, decision);
+      if (!allowed) throw new ProtocolError("forbidden", "Access denied.");
+      req = allowed;
       nodes = selectNodes(req, this.pollers());
     } catch (err) {
       if (err instanceof ProtocolError) return reject(stanza, err, seqnr);
@@ -73,7 +88,7 @@ export class SensorDataService {
     const session: Session = { cancelled: false };
     this.#sessions.set(key, session);
     return { send: [accepted], after: () => void this.#run(from, req, nodes, key, session) };
-  };
+  }
 
   readonly handleCancel: IqHandler = ({ stanza, child, from }: IqRequest): IqOutcome => {
     const seqnr = readableSeqnr(child);
