@@ -15,6 +15,7 @@ import type { Element } from "@xmpp/xml";
 import type { ProsodyServer } from "./local-prosody.js";
 
 export const NS_DISCOVERY = "urn:xmpp:iot:discovery";
+export const NS_DISCOVERY_IEEE = "urn:ieee:iot:disco:1.0";
 const NS_DISCO_INFO = "http://jabber.org/protocol/disco#info";
 const NS_DISCO_ITEMS = "http://jabber.org/protocol/disco#items";
 const NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
@@ -34,8 +35,34 @@ export interface RegistrationRecord {
   stanza: Element;
 }
 
+/** An <update/> received from a thing (§2.4). */
+export interface UpdateRecord {
+  from: string;
+  tags: Record<string, RegistrationTag>;
+  stanza: Element;
+}
+
+/** How the registry answers <update/>: empty result, item-not-found (removed), or <disowned/>. */
+export type UpdateReply = "ok" | "item-not-found" | "disowned";
+
 export interface TestRegistry {
   domain: string;
+  /** The namespace this registry speaks (and advertises in disco#info). */
+  namespace: string;
+  /** Every <update/> received, oldest first (mutable like `registrations`). */
+  updates: UpdateRecord[];
+  /** Full JIDs of every <unregister/> received, oldest first. */
+  unregistrations: string[];
+  /** The answer to the next <update/>s (default "ok"). */
+  updateReply: UpdateReply;
+  /** Resolves with the first update matching `predicate` (earlier ones included). */
+  waitForUpdate(predicate?: (u: UpdateRecord) => boolean, timeoutMs?: number): Promise<UpdateRecord>;
+  /** Resolves once an <unregister/> from `from` (full JID) has arrived. */
+  waitForUnregister(from: string, timeoutMs?: number): Promise<void>;
+  /** Pushes `<removed/>` to the thing; resolves with its reply. */
+  remove(thingFullJid: string): Promise<Element>;
+  /** Forgets the owner and pushes `<disowned/>` to the thing; resolves with its reply. */
+  disown(thingFullJid: string): Promise<Element>;
   /**
    * Every <register/> received, oldest first. It is a plain mutable array: tests may
    * `registrations.length = 0` to only see later ones.
@@ -79,6 +106,8 @@ export interface StartRegistryOptions {
   domain?: string;
   /** Default: the secret configured for `domain` in startProsody(). */
   secret?: string;
+  /** Namespace to speak and advertise (default urn:xmpp:iot:discovery; NS_DISCOVERY_IEEE for the IEEE mode). */
+  namespace?: string;
   /** Timeout for connecting + handshake (default 10 s). */
   timeoutMs?: number;
 }
@@ -129,7 +158,32 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
   }
   entity.removeListener("element", elementListeners[0]!);
 
+  const ns = opts.namespace ?? NS_DISCOVERY;
   const registrations: RegistrationRecord[] = [];
+  const updates: UpdateRecord[] = [];
+  const unregistrations: string[] = [];
+  let updateReply: UpdateReply = "ok";
+  const changed = new Set<() => void>();
+  const notify = () => changed.forEach((w) => w());
+  /** Resolve with the first match of `find()`, now or after a later record; reject after `waitMs`. */
+  const waitUntil = <T>(find: () => T | undefined, what: string, waitMs: number): Promise<T> => {
+    const now = find();
+    if (now !== undefined) return Promise.resolve(now);
+    return new Promise<T>((resolve, reject) => {
+      const check = () => {
+        const v = find();
+        if (v === undefined) return;
+        clearTimeout(t);
+        changed.delete(check);
+        resolve(v);
+      };
+      const t = setTimeout(() => {
+        changed.delete(check);
+        reject(new Error(`TestRegistry ${domain}: no ${what} within ${waitMs} ms`));
+      }, waitMs);
+      changed.add(check);
+    });
+  };
   const errors: Error[] = [];
   const owners = new Map<string, { owner: string; isPublic: boolean }>();
   const waiters = new Set<{ predicate: (r: RegistrationRecord) => boolean; resolve: (r: RegistrationRecord) => void }>();
@@ -156,14 +210,30 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
   const replyError = (iq: Element, error: Element) =>
     send(xml("iq", { type: "error", id: iq.attrs.id, to: iq.attrs.from, from: domain }, error));
 
-  const onRegister = (iq: Element, register: Element) => {
-    const from = iq.attrs.from ?? "";
+  const readTags = (el: Element) => {
     const tags: Record<string, RegistrationTag> = {};
-    for (const child of register.getChildElements()) {
+    for (const child of el.getChildElements()) {
       if ((child.name === "str" || child.name === "num") && child.attrs.name !== undefined) {
         tags[child.attrs.name] = { type: child.name, value: child.attrs.value ?? "" };
       }
     }
+    return tags;
+  };
+
+  const onUpdate = (iq: Element, update: Element) => {
+    const from = iq.attrs.from ?? "";
+    updates.push({ from, tags: readTags(update), stanza: iq });
+    if (updateReply === "item-not-found") void replyError(iq, stanzaError("cancel", "item-not-found"));
+    else if (updateReply === "disowned") {
+      owners.delete(bare(from));
+      void reply(iq, xml("disowned", { xmlns: ns }));
+    } else void reply(iq);
+    notify();
+  };
+
+  const onRegister = (iq: Element, register: Element) => {
+    const from = iq.attrs.from ?? "";
+    const tags = readTags(register);
     const record: RegistrationRecord = { from, tags, selfOwned: register.attrs.selfOwned === "true", stanza: iq };
     registrations.push(record);
 
@@ -171,10 +241,11 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
     void reply(
       iq,
       claimed
-        ? xml("claimed", { xmlns: NS_DISCOVERY, jid: claimed.owner, public: claimed.isPublic ? "true" : "false" })
+        ? xml("claimed", { xmlns: ns, jid: claimed.owner, public: claimed.isPublic ? "true" : "false" })
         : undefined,
     );
 
+    notify();
     for (const w of [...waiters]) {
       if (w.predicate(record)) {
         waiters.delete(w);
@@ -191,8 +262,8 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
       void replyError(iq, stanzaError("modify", "bad-request", "an IQ request must have exactly one child"));
       return;
     }
-    const ns = child.attrs.xmlns;
-    if (type === "get" && child.name === "query" && ns === NS_DISCO_INFO) {
+    const childNs = child.attrs.xmlns;
+    if (type === "get" && child.name === "query" && childNs === NS_DISCO_INFO) {
       void reply(
         iq,
         xml(
@@ -200,17 +271,27 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
           { xmlns: NS_DISCO_INFO, node: child.attrs.node },
           xml("identity", { category: "component", type: "generic", name: "Test Thing Registry" }),
           xml("feature", { var: NS_DISCO_INFO }),
-          xml("feature", { var: NS_DISCOVERY }),
+          xml("feature", { var: ns }),
         ),
       );
       return;
     }
-    if (type === "get" && child.name === "query" && ns === NS_DISCO_ITEMS) {
+    if (type === "get" && child.name === "query" && childNs === NS_DISCO_ITEMS) {
       void reply(iq, xml("query", { xmlns: NS_DISCO_ITEMS, node: child.attrs.node }));
       return;
     }
-    if (type === "set" && child.name === "register" && ns === NS_DISCOVERY) {
+    if (type === "set" && child.name === "register" && childNs === ns) {
       onRegister(iq, child);
+      return;
+    }
+    if (type === "set" && child.name === "update" && childNs === ns) {
+      onUpdate(iq, child);
+      return;
+    }
+    if (type === "set" && child.name === "unregister" && childNs === ns) {
+      unregistrations.push(iq.attrs.from ?? "");
+      void reply(iq);
+      notify();
       return;
     }
     void replyError(iq, stanzaError("cancel", "service-unavailable"));
@@ -285,7 +366,29 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
 
   return {
     domain,
+    namespace: ns,
     registrations,
+    updates,
+    unregistrations,
+    get updateReply() {
+      return updateReply;
+    },
+    set updateReply(v: UpdateReply) {
+      updateReply = v;
+    },
+    waitForUpdate(predicate = () => true, waitMs = 10_000) {
+      return waitUntil(() => updates.find(predicate), "matching <update/>", waitMs);
+    },
+    async waitForUnregister(from, waitMs = 10_000) {
+      await waitUntil(() => (unregistrations.includes(from) ? true : undefined), `<unregister/> from ${from}`, waitMs);
+    },
+    remove(thingFullJid) {
+      return push(thingFullJid, xml("removed", { xmlns: ns }));
+    },
+    disown(thingFullJid) {
+      owners.delete(bare(thingFullJid));
+      return push(thingFullJid, xml("disowned", { xmlns: ns }));
+    },
     errors,
     waitForRegistration(predicate = () => true, waitMs = 10_000) {
       const existing = registrations.find(predicate);
@@ -312,7 +415,7 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
     },
     claim(thingFullJid, owner, isPublic = true) {
       owners.set(bare(thingFullJid), { owner, isPublic });
-      return push(thingFullJid, xml("claimed", { xmlns: NS_DISCOVERY, jid: owner, public: isPublic ? "true" : "false" }));
+      return push(thingFullJid, xml("claimed", { xmlns: ns, jid: owner, public: isPublic ? "true" : "false" }));
     },
     isOnline() {
       return entity.status === "online";
