@@ -83,6 +83,7 @@ export class Registration {
       const ns = await this.#namespace(registry);
       const owned = store.state.status === "CLAIMED" || store.state.status === "REMOVED";
       if (owned && store.state.registry === registry) {
+        log.info({ registry, status: store.state.status, owner: store.state.owner, public: store.state.isPublic !== false }, "already claimed; not registering again");
         if (store.state.status === "CLAIMED" && store.state.isPublic !== false) {
           await this.#befriend(registry);
           await this.#syncTags(registry, ns);
