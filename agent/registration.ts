@@ -220,7 +220,7 @@ export class Registration {
       this.o.log.info("KEY blanked in the registry after the claim");
     }
     const changes = diffTags(store.state.sentTags ?? {}, this.o.meta);
-    if (Object.keys(changes).length === 0) return;
+    if (Object.keys(changes).length === 0) return void this.o.log.debug("meta tags unchanged; no update");
     if (await this.#update(registry, ns, changes)) this.o.log.info({ tags: Object.keys(changes) }, "meta tags updated in the registry");
   }
 
