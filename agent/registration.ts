@@ -50,6 +50,8 @@ export class Registration {
   readonly #namespaces = new Map<string, string>();
   readonly #friends = new Set<string>();
   readonly #presenceWaiters = new Set<PresenceWaiter>();
+  /** Bare JID registry → the full JID it is online with (an IQ to a bare JID reaches the server). */
+  readonly #resources = new Map<string, string>();
   #qrLogged = false;
 
   constructor(private readonly o: RegistrationOptions) {}
@@ -80,21 +82,21 @@ export class Registration {
         log.info({ registry }, "found a Thing Registry by service discovery");
         await store.update({ registry });
       }
-      const ns = await this.#namespace(registry);
       const owned = store.state.status === "CLAIMED" || store.state.status === "REMOVED";
       if (owned && store.state.registry === registry) {
         log.info({ registry, status: store.state.status, owner: store.state.owner, public: store.state.isPublic !== false }, "already claimed; not registering again");
         if (store.state.status === "CLAIMED" && store.state.isPublic !== false) {
           await this.#befriend(registry);
-          await this.#syncTags(registry, ns);
+          await this.#syncTags(registry, await this.#namespace(registry));
         }
         return;
       }
       await this.#befriend(registry);
+      const ns = await this.#namespace(registry);
       for (let attempt = 0; !this.#stopped && this.o.isOnline(); attempt++) {
         try {
           const tags = this.tags();
-          const result = await this.o.request(xml("iq", { type: "set", to: registry }, buildRegister(tags, ns)));
+          const result = await this.o.request(xml("iq", { type: "set", to: this.#address(registry) }, buildRegister(tags, ns)));
           const claim = parseRegisterResult(result);
           await store.update({ sentTags: tags, keyCleared: undefined });
           if (claim) await this.#claimed(claim.owner, claim.isPublic);
@@ -128,15 +130,18 @@ export class Registration {
     const registry = this.registry;
     if (!registry) throw new Error("no registry configured or discovered");
     const ns = await this.#namespace(registry);
-    await this.o.request(xml("iq", { type: "set", to: registry }, buildUnregister(ns)));
+    await this.o.request(xml("iq", { type: "set", to: this.#address(registry) }, buildUnregister(ns)));
     await this.o.store.update({ status: "UNREGISTERED", owner: undefined, isPublic: undefined, sentTags: undefined, keyCleared: undefined });
     return registry;
   }
 
   /** Every incoming presence: resolves a pending befriending of a JID registry (§2.1). */
   handlePresence(stanza: Element): void {
-    const from = bareJid(stanza.attrs.from ?? "");
+    const full = stanza.attrs.from ?? "";
+    const from = bareJid(full);
     const type = stanza.attrs.type ?? "available";
+    if (full.includes("/") && type === "available") this.#resources.set(from, full);
+    if (type === "unavailable" && this.#resources.get(from) === full) this.#resources.delete(from);
     for (const w of [...this.#presenceWaiters]) {
       if (w.from === from && w.type === type) {
         this.#presenceWaiters.delete(w);
@@ -184,10 +189,15 @@ export class Registration {
     }
   }
 
+  /** Where IQs for `registry` go: a JID registry's full JID once its presence told us (§2.1). */
+  #address(registry: string): string {
+    return (registry.includes("@") && !registry.includes("/") && this.#resources.get(bareJid(registry))) || registry;
+  }
+
   async #namespace(registry: string): Promise<string> {
     let ns = this.#namespaces.get(registry);
     if (!ns) {
-      ns = await registryNamespace(this.o.request, registry, this.o.log);
+      ns = await registryNamespace(this.o.request, this.#address(registry), this.o.log);
       this.#namespaces.set(registry, ns);
     }
     return ns;
@@ -230,7 +240,7 @@ export class Registration {
     if (store.state.status !== "CLAIMED") return false;
     let result: Element;
     try {
-      result = await this.o.request(xml("iq", { type: "set", to: registry }, buildUpdate(changes, ns)));
+      result = await this.o.request(xml("iq", { type: "set", to: this.#address(registry) }, buildUpdate(changes, ns)));
     } catch (err) {
       if ((err as { condition?: string }).condition === "item-not-found") {
         await store.update({ status: "REMOVED" });
@@ -272,21 +282,30 @@ export class Registration {
   async #befriend(registry: string): Promise<void> {
     if (!registry.includes("@")) return;
     const bare = bareJid(registry);
-    if (this.#friends.has(bare)) return;
     const timeoutMs = this.o.befriendTimeoutMs ?? 10_000;
+    if (!this.#friends.has(bare)) {
+      const approved = await this.#waitPresence(bare, "subscribed", timeoutMs, () => void this.o.send(xml("presence", { type: "subscribe", to: bare })));
+      if (approved) {
+        this.#friends.add(bare);
+        this.o.log.info({ registry: bare }, "befriended the Thing Registry");
+      } else {
+        this.o.log.warn({ registry: bare, timeoutMs }, "the Thing Registry did not approve our subscription; trying anyway");
+      }
+    }
+    // Its presence (sent once subscribed) names the full JID to send IQs to.
+    if (!registry.includes("/") && !this.#resources.has(bare) && !(await this.#waitPresence(bare, "available", timeoutMs))) {
+      this.o.log.warn({ registry: bare }, "the Thing Registry is not online (no presence); trying its bare JID");
+    }
+  }
+
+  #waitPresence(from: string, type: string, timeoutMs: number, start?: () => void): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    const approved = await new Promise<boolean>((resolve) => {
-      const waiter: PresenceWaiter = { from: bare, type: "subscribed", resolve: () => (clearTimeout(timer), resolve(true)) };
+    return new Promise<boolean>((resolve) => {
+      const waiter: PresenceWaiter = { from, type, resolve: () => (clearTimeout(timer), resolve(true)) };
       this.#presenceWaiters.add(waiter);
       timer = setTimeout(() => (this.#presenceWaiters.delete(waiter), resolve(false)), timeoutMs);
-      void this.o.send(xml("presence", { type: "subscribe", to: bare }));
+      start?.();
     });
-    if (approved) {
-      this.#friends.add(bare);
-      this.o.log.info({ registry: bare }, "befriended the Thing Registry");
-    } else {
-      this.o.log.warn({ registry: bare, timeoutMs }, "the Thing Registry did not approve our subscription; trying anyway");
-    }
   }
 
   async #unfriend(bare: string): Promise<void> {

@@ -9,8 +9,10 @@
 // EMPTY result (payloads dropped, errors answered as success), and anything the handler
 // does not return becomes service-unavailable behind its back. So we remove that listener
 // and handle every stanza here, explicitly.
+import { readFileSync } from "node:fs";
 import { component, xml } from "@xmpp/component";
 import type { Element } from "@xmpp/xml";
+import { createConnection } from "../../agent/transport/connection.js";
 
 import type { ProsodyServer } from "./local-prosody.js";
 
@@ -49,6 +51,8 @@ export interface TestRegistry {
   domain: string;
   /** The namespace this registry speaks (and advertises in disco#info). */
   namespace: string;
+  /** Presence stanzas received (JID-registry mode: subscribe, unsubscribe, …), oldest first. */
+  presences: Element[];
   /** Every <update/> received, oldest first (mutable like `registrations`). */
   updates: UpdateRecord[];
   /** Full JIDs of every <unregister/> received, oldest first. */
@@ -106,6 +110,12 @@ export interface StartRegistryOptions {
   domain?: string;
   /** Default: the secret configured for `domain` in startProsody(). */
   secret?: string;
+  /**
+   * JID-registry mode (protocol.md §2.1): the registry is this client account on the test server
+   * (list it in startProsody's users) instead of a component. It approves every presence
+   * subscription and records presences in `presences`. `domain` is then the account's bare JID.
+   */
+  account?: { user: string; password: string };
   /** Namespace to speak and advertise (default urn:xmpp:iot:discovery; NS_DISCOVERY_IEEE for the IEEE mode). */
   namespace?: string;
   /** Timeout for connecting + handshake (default 10 s). */
@@ -121,7 +131,8 @@ interface ComponentEntity {
   on(event: string, listener: (...args: any[]) => void): unknown;
   listeners(event: string): Array<(...args: any[]) => void>;
   removeListener(event: string, listener: (...args: any[]) => void): unknown;
-  reconnect: { stop(): void; on(event: string, listener: (...args: any[]) => void): unknown };
+  /** Absent on a client entity (JID-registry mode). */
+  reconnect?: { stop(): void; on(event: string, listener: (...args: any[]) => void): unknown };
 }
 
 function bare(j: string): string {
@@ -136,31 +147,48 @@ function stanzaError(type: "cancel" | "modify" | "auth" | "wait", condition: str
 }
 
 export async function startRegistry(server: ProsodyServer, opts: StartRegistryOptions = {}): Promise<TestRegistry> {
-  const domain = opts.domain ?? "registry.localhost";
+  const account = opts.account;
+  const domain = account ? `${account.user}@${server.domain}` : (opts.domain ?? "registry.localhost");
+  /** `from` of what we send: a component names itself; a client's server stamps its JID. */
+  const self = account ? undefined : domain;
   const configured = server.components.find((c) => c.domain === domain);
-  if (!configured && opts.secret === undefined) {
+  if (!account && !configured && opts.secret === undefined) {
     throw new Error(
       `startRegistry: component ${domain} is not configured in Prosody; pass components: [{ domain: "${domain}", secret }] to startProsody()`,
     );
   }
-  const secret = opts.secret ?? configured!.secret;
+  let entity: ComponentEntity;
+  if (account) {
+    // A client (no iq callee in createConnection, so nothing answers behind our back); its
+    // middleware stays attached because SASL and resource binding run through it.
+    entity = createConnection({
+      service: server.service,
+      domain: server.domain,
+      jid: domain,
+      password: account.password,
+      resource: "registry",
+      tlsRequired: true,
+      ca: readFileSync(server.caFile, "utf8"),
+    }).entity as unknown as ComponentEntity;
+  } else {
+    entity = component({
+      service: `xmpp://127.0.0.1:${server.componentPort}`,
+      domain,
+      password: opts.secret ?? configured!.secret,
+    }) as ComponentEntity;
 
-  const entity = component({
-    service: `xmpp://127.0.0.1:${server.componentPort}`,
-    domain,
-    password: secret,
-  }) as ComponentEntity;
-
-  // Detach @xmpp/middleware (and with it @xmpp/iq's callee/caller): see the header comment.
-  const elementListeners = entity.listeners("element");
-  if (elementListeners.length !== 1) {
-    throw new Error(`startRegistry: expected exactly 1 'element' listener (@xmpp/middleware), found ${elementListeners.length}`);
+    // Detach @xmpp/middleware (and with it @xmpp/iq's callee/caller): see the header comment.
+    const elementListeners = entity.listeners("element");
+    if (elementListeners.length !== 1) {
+      throw new Error(`startRegistry: expected exactly 1 'element' listener (@xmpp/middleware), found ${elementListeners.length}`);
+    }
+    entity.removeListener("element", elementListeners[0]!);
   }
-  entity.removeListener("element", elementListeners[0]!);
 
   const ns = opts.namespace ?? NS_DISCOVERY;
   const registrations: RegistrationRecord[] = [];
   const updates: UpdateRecord[] = [];
+  const presences: Element[] = [];
   const unregistrations: string[] = [];
   let updateReply: UpdateReply = "ok";
   const changed = new Set<() => void>();
@@ -205,10 +233,10 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
     });
 
   const reply = (iq: Element, payload?: Element) =>
-    send(xml("iq", { type: "result", id: iq.attrs.id, to: iq.attrs.from, from: domain }, payload));
+    send(xml("iq", { type: "result", id: iq.attrs.id, to: iq.attrs.from, from: self }, payload));
 
   const replyError = (iq: Element, error: Element) =>
-    send(xml("iq", { type: "error", id: iq.attrs.id, to: iq.attrs.from, from: domain }, error));
+    send(xml("iq", { type: "error", id: iq.attrs.id, to: iq.attrs.from, from: self }, error));
 
   const readTags = (el: Element) => {
     const tags: Record<string, RegistrationTag> = {};
@@ -299,7 +327,16 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
 
   entity.on("stanza", (stanza: Element) => {
     try {
-      if (stanza.name !== "iq") return; // presence/message: ignored
+      if (stanza.name === "presence") {
+        presences.push(stanza);
+        // JID-registry mode: approve every subscription (the Thing befriends us first, §2.1).
+        if (account && stanza.attrs.type === "subscribe" && stanza.attrs.from) {
+          void send(xml("presence", { type: "subscribed", to: bare(stanza.attrs.from) }));
+        }
+        notify();
+        return;
+      }
+      if (stanza.name !== "iq") return; // messages: ignored
       const type = stanza.attrs.type;
       if (type === "result" || type === "error") {
         const id = stanza.attrs.id ?? "";
@@ -334,7 +371,7 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
         reject(new Error(`TestRegistry: no reply to iq ${id} (${payload.name}) from ${to} within ${timeoutMs} ms`));
       }, timeoutMs);
       pending.set(id, { resolve, reject, timer });
-      entity.send(xml("iq", { type: "set", id, to, from: domain }, payload)).catch((err: Error) => {
+      entity.send(xml("iq", { type: "set", id, to, from: self }, payload)).catch((err: Error) => {
         pending.delete(id);
         clearTimeout(timer);
         reject(err);
@@ -354,7 +391,7 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
     ]);
   } catch (err) {
     stopped = true;
-    entity.reconnect.stop();
+    entity.reconnect?.stop();
     await entity.stop().catch(() => {});
     throw new Error(
       `startRegistry: component ${domain} could not connect to 127.0.0.1:${server.componentPort}: ${(err as Error).message}\n` +
@@ -363,10 +400,16 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
   } finally {
     clearTimeout(timer);
   }
+  if (account) {
+    // Subscription requests reach only resources that fetched the roster (RFC 6121 §3.1.3).
+    await send(xml("iq", { type: "get", id: "roster-1" }, xml("query", { xmlns: "jabber:iq:roster" })));
+    await send(xml("presence", {}));
+  }
 
   return {
     domain,
     namespace: ns,
+    presences,
     registrations,
     updates,
     unregistrations,
@@ -441,7 +484,7 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
     async stop() {
       if (stopped) return;
       stopped = true;
-      entity.reconnect.stop();
+      entity.reconnect?.stop();
       for (const [id, p] of pending) {
         clearTimeout(p.timer);
         p.reject(new Error("TestRegistry: stopped"));

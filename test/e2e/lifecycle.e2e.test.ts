@@ -21,6 +21,7 @@ const THING = "thing@localhost/gateway";
 let server: ProsodyServer;
 let registry: TestRegistry;
 let ieee: TestRegistry | undefined;
+let jidRegistry: TestRegistry | undefined;
 let agent: AgentProcess | undefined;
 let dir: string;
 let ca: string;
@@ -69,7 +70,7 @@ const presence = (type: string, from = "thing@localhost") => (el: Element) => el
 
 beforeAll(async () => {
   server = await startProsody({
-    users: ["thing", "owner", "stranger"].map((u) => ({ user: u, password: `${u}-pw` })),
+    users: ["thing", "owner", "stranger", "registry"].map((u) => ({ user: u, password: `${u}-pw` })),
     components: [
       { domain: "registry.localhost", secret: "registry-secret" },
       { domain: "ieee.localhost", secret: "ieee-secret" },
@@ -86,6 +87,7 @@ afterAll(async () => {
   await agent?.stop("SIGKILL");
   await registry?.stop();
   await ieee?.stop();
+  await jidRegistry?.stop();
   await server?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -230,5 +232,24 @@ describe("XEP-0347 lifecycle against Prosody", () => {
     expect(update.stanza.getChild("update")?.attrs.xmlns).toBe(NS_DISCOVERY_IEEE);
     await expect.poll(async () => (await state("state-ieee")).keyCleared).toBe(true);
     expect(await state("state-ieee")).toMatchObject({ status: "CLAIMED", owner: "owner@localhost" });
+  });
+
+  it("befriends a JID registry before registering, and unfriends it when removed", async () => {
+    expect(await agent!.stop("SIGTERM")).toBe(0);
+    jidRegistry = await startRegistry(server, { account: { user: "registry", password: "registry-pw" } });
+    await writeConfig("{ MAN: example.com }", "registry@localhost", "./state-jid");
+    await start();
+    await jidRegistry.waitForRegistration((r) => r.from === THING, 20_000);
+    expect(jidRegistry.presences.some((p) => p.attrs.type === "subscribe" && p.attrs.from === "thing@localhost")).toBe(true);
+    const registeredLine = await agent!.waitForLog((l) => l.msg === "registered with the Thing Registry");
+    const befriended = agent!.lines.findIndex((l) => l.msg === "befriended the Thing Registry");
+    const registered = agent!.lines.indexOf(registeredLine);
+    expect(befriended).toBeGreaterThanOrEqual(0);
+    expect(befriended).toBeLessThan(registered);
+
+    expect((await jidRegistry.claim(THING, "owner@localhost")).attrs.type).toBe("result");
+    expect((await jidRegistry.remove(THING)).attrs.type).toBe("result");
+    await expect.poll(() => jidRegistry!.presences.some((p) => p.attrs.type === "unsubscribe" && p.attrs.from === "thing@localhost")).toBe(true);
+    expect((await state("state-jid")).status).toBe("REMOVED");
   });
 });
