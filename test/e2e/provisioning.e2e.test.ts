@@ -179,4 +179,16 @@ describe("XEP-0324 provisioning against Prosody", () => {
     expect(asked("isFriend", "pal@localhost")).toBe(1);
     expect(asked("isFriend", "stranger@localhost")).toBe(1);
   });
+
+  it("removes the contact from the roster on <unfriend/> from the server", async () => {
+    const pal = clients.find((c) => c.jid.startsWith("pal@"))!;
+    // pal approves the Thing's subscription, so the Thing has pal in its roster.
+    await pal.conn.entity.send(xml("presence", { type: "subscribed", to: "thing@localhost" }));
+    // The server handles a session's stanzas in order: once it answers a ping, the approval is in.
+    await pal.iq(xml("iq", { type: "get", to: "localhost" }, xml("ping", { xmlns: "urn:xmpp:ping" })));
+    const unsubscribe = pal.waitFor((el) => el.name === "presence" && el.attrs.type === "unsubscribe" && el.attrs.from === "thing@localhost");
+    await prov.notify(THING, "unfriend", "pal@localhost");
+    await unsubscribe;
+    await agent.waitForLog((l) => l.msg === "provisioning server changed a friendship" && l.kind === "unfriend");
+  });
 });
