@@ -129,6 +129,7 @@ export class Registration {
   async unregister(): Promise<string> {
     const registry = this.registry;
     if (!registry) throw new Error("no registry configured or discovered");
+    await this.#befriend(registry);
     const ns = await this.#namespace(registry);
     await this.o.request(xml("iq", { type: "set", to: this.#address(registry) }, buildUnregister(ns)));
     await this.o.store.update({ status: "UNREGISTERED", owner: undefined, isPublic: undefined, sentTags: undefined, keyCleared: undefined });

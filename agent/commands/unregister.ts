@@ -5,6 +5,7 @@
 // 1 no state file, no registry, or the connection / request failed; 78 invalid sensor map.
 import { readFile } from "node:fs/promises";
 import { pino } from "pino";
+import { xml, type Element } from "@xmpp/xml";
 import type { Io } from "../cli.js";
 import { loadConfig } from "../config/load.js";
 import type { ThingConfig } from "../config/types.js";
@@ -56,7 +57,7 @@ export async function unregisterCommand(opts: UnregisterOptions, io: Io): Promis
   conn.entity.on("error", () => {}); // reported through start()/request() below
   try {
     await conn.entity.start();
-    const registration = new Registration({
+    const registration: Registration = new Registration({
       registry,
       domain: config.xmpp.domain,
       meta: {},
@@ -66,6 +67,11 @@ export async function unregisterCommand(opts: UnregisterOptions, io: Io): Promis
       send: async (stanza) => (await conn.entity.send(stanza), true),
       isOnline: () => true,
     });
+    if (registry.includes("@")) {
+      // A JID registry is reached at its full JID, which its presence tells (protocol.md §2.1).
+      conn.entity.on("stanza", (el: Element) => el.name === "presence" && registration.handlePresence(el));
+      await conn.entity.send(xml("presence", {}));
+    }
     await registration.unregister();
   } catch (err) {
     const condition = (err as { condition?: string }).condition;

@@ -66,6 +66,18 @@ async function state(stateDir = "state"): Promise<Record<string, unknown>> {
   return JSON.parse(await readFile(path.join(dir, stateDir, "thing-state.json"), "utf8")) as Record<string, unknown>;
 }
 
+/** `thingd unregister`; not spawnSync: the test registry lives in this process and must answer meanwhile. */
+function unregisterCli(): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN, "unregister", "-c", path.join(dir, "sensors.yaml")]);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("exit", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
 const presence = (type: string, from = "thing@localhost") => (el: Element) => el.name === "presence" && el.attrs.type === type && el.attrs.from?.split("/")[0] === from;
 
 beforeAll(async () => {
@@ -205,15 +217,7 @@ describe("XEP-0347 lifecycle against Prosody", () => {
     expect(await agent!.stop("SIGTERM")).toBe(0);
     agent = undefined;
     const before = await state();
-    // Not spawnSync: the test registry lives in this process and must answer meanwhile.
-    const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [MAIN, "unregister", "-c", path.join(dir, "sensors.yaml")]);
-      let stdout = "";
-      let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-      child.on("exit", (status) => resolve({ status, stdout, stderr }));
-    });
+    const run = await unregisterCli();
     expect([run.status, run.stderr]).toStrictEqual([0, ""]);
     expect(run.stdout).toMatch(/^Unregistered from registry\.localhost \(was REMOVED, owner owner@localhost\)/);
     await registry.waitForUnregister("thing@localhost/gateway-unregister");
@@ -251,5 +255,11 @@ describe("XEP-0347 lifecycle against Prosody", () => {
     expect((await jidRegistry.remove(THING)).attrs.type).toBe("result");
     await expect.poll(() => jidRegistry!.presences.some((p) => p.attrs.type === "unsubscribe" && p.attrs.from === "thing@localhost")).toBe(true);
     expect((await state("state-jid")).status).toBe("REMOVED");
+
+    expect(await agent!.stop("SIGTERM")).toBe(0);
+    const run = await unregisterCli();
+    expect([run.status, run.stderr]).toStrictEqual([0, ""]);
+    await jidRegistry.waitForUnregister("thing@localhost/gateway-unregister");
+    expect((await state("state-jid")).status).toBe("UNREGISTERED");
   });
 });
