@@ -23,6 +23,7 @@ import { buildIotDiscoUri } from "./protocol/iotdisco.js";
 import { renderQr } from "./claim-qr.js";
 import { backoffDelay, type BackoffPolicy } from "./transport/backoff.js";
 import { discoverRegistry, registryNamespace } from "./registry-discovery.js";
+import { RegistryContact } from "./registry-contact.js";
 import type { IqHandler } from "./transport/iq-router.js";
 
 export interface RegistrationOptions {
@@ -40,21 +41,18 @@ export interface RegistrationOptions {
   befriendTimeoutMs?: number;
 }
 
-type PresenceWaiter = { from: string; type: string; resolve: () => void };
-
 export class Registration {
   #running = false;
   #stopped = false;
   #wake: (() => void) | undefined;
   /** Registry address → the namespace its disco#info asked for. */
   readonly #namespaces = new Map<string, string>();
-  readonly #friends = new Set<string>();
-  readonly #presenceWaiters = new Set<PresenceWaiter>();
-  /** Bare JID registry → the full JID it is online with (an IQ to a bare JID reaches the server). */
-  readonly #resources = new Map<string, string>();
+  readonly #contact: RegistryContact;
   #qrLogged = false;
 
-  constructor(private readonly o: RegistrationOptions) {}
+  constructor(private readonly o: RegistrationOptions) {
+    this.#contact = new RegistryContact(o.send, o.log, o.befriendTimeoutMs);
+  }
 
   /** Tags sent to the registry: configured meta, then KEY (§2.3). */
   tags(): MetaTags {
@@ -86,17 +84,17 @@ export class Registration {
       if (owned && store.state.registry === registry) {
         log.info({ registry, status: store.state.status, owner: store.state.owner, public: store.state.isPublic !== false }, "already claimed; not registering again");
         if (store.state.status === "CLAIMED" && store.state.isPublic !== false) {
-          await this.#befriend(registry);
+          await this.#contact.befriend(registry);
           await this.#syncTags(registry, await this.#namespace(registry));
         }
         return;
       }
-      await this.#befriend(registry);
+      await this.#contact.befriend(registry);
       const ns = await this.#namespace(registry);
       for (let attempt = 0; !this.#stopped && this.o.isOnline(); attempt++) {
         try {
           const tags = this.tags();
-          const result = await this.o.request(xml("iq", { type: "set", to: this.#address(registry) }, buildRegister(tags, ns)));
+          const result = await this.o.request(xml("iq", { type: "set", to: this.#contact.address(registry) }, buildRegister(tags, ns)));
           const claim = parseRegisterResult(result);
           await store.update({ sentTags: tags, keyCleared: undefined });
           if (claim) await this.#claimed(claim.owner, claim.isPublic);
@@ -122,33 +120,23 @@ export class Registration {
   stop(): void {
     this.#stopped = true;
     this.#wake?.();
-    for (const w of this.#presenceWaiters) w.resolve();
+    this.#contact.stop();
   }
 
   /** `thingd unregister`: <unregister/> (§2.4), then UNREGISTERED; the KEY is kept. */
   async unregister(): Promise<string> {
     const registry = this.registry;
     if (!registry) throw new Error("no registry configured or discovered");
-    await this.#befriend(registry);
+    await this.#contact.befriend(registry);
     const ns = await this.#namespace(registry);
-    await this.o.request(xml("iq", { type: "set", to: this.#address(registry) }, buildUnregister(ns)));
+    await this.o.request(xml("iq", { type: "set", to: this.#contact.address(registry) }, buildUnregister(ns)));
     await this.o.store.update({ status: "UNREGISTERED", owner: undefined, isPublic: undefined, sentTags: undefined, keyCleared: undefined });
     return registry;
   }
 
-  /** Every incoming presence: resolves a pending befriending of a JID registry (§2.1). */
+  /** Every incoming presence: a JID registry's approval and full JID (§2.1). */
   handlePresence(stanza: Element): void {
-    const full = stanza.attrs.from ?? "";
-    const from = bareJid(full);
-    const type = stanza.attrs.type ?? "available";
-    if (full.includes("/") && type === "available") this.#resources.set(from, full);
-    if (type === "unavailable" && this.#resources.get(from) === full) this.#resources.delete(from);
-    for (const w of [...this.#presenceWaiters]) {
-      if (w.from === from && w.type === type) {
-        this.#presenceWaiters.delete(w);
-        w.resolve();
-      }
-    }
+    this.#contact.handlePresence(stanza);
   }
 
   /** Registry push <claimed> (§2.4), accepted only from the registry address. */
@@ -167,10 +155,7 @@ export class Registration {
     await this.o.store.update({ status: "REMOVED" });
     this.o.log.info("removed from the registry's searches; no more updates");
     const registry = this.registry;
-    if (registry?.includes("@")) {
-      this.#friends.delete(bareJid(registry));
-      setImmediate(() => void this.#unfriend(bareJid(registry)));
-    }
+    if (registry) setImmediate(() => void this.#contact.unfriend(registry));
     return undefined;
   };
 
@@ -190,15 +175,10 @@ export class Registration {
     }
   }
 
-  /** Where IQs for `registry` go: a JID registry's full JID once its presence told us (§2.1). */
-  #address(registry: string): string {
-    return (registry.includes("@") && !registry.includes("/") && this.#resources.get(bareJid(registry))) || registry;
-  }
-
   async #namespace(registry: string): Promise<string> {
     let ns = this.#namespaces.get(registry);
     if (!ns) {
-      ns = await registryNamespace(this.o.request, this.#address(registry), this.o.log);
+      ns = await registryNamespace(this.o.request, this.#contact.address(registry), this.o.log);
       this.#namespaces.set(registry, ns);
     }
     return ns;
@@ -241,7 +221,7 @@ export class Registration {
     if (store.state.status !== "CLAIMED") return false;
     let result: Element;
     try {
-      result = await this.o.request(xml("iq", { type: "set", to: this.#address(registry) }, buildUpdate(changes, ns)));
+      result = await this.o.request(xml("iq", { type: "set", to: this.#contact.address(registry) }, buildUpdate(changes, ns)));
     } catch (err) {
       if ((err as { condition?: string }).condition === "item-not-found") {
         await store.update({ status: "REMOVED" });
@@ -277,41 +257,6 @@ export class Registration {
     } catch (err) {
       this.o.log.warn({ err, owner }, "could not remove the former owner from the roster");
     }
-  }
-
-  /** A JID registry is a contact: subscribe and wait for `subscribed` before talking (§2.1). */
-  async #befriend(registry: string): Promise<void> {
-    if (!registry.includes("@")) return;
-    const bare = bareJid(registry);
-    const timeoutMs = this.o.befriendTimeoutMs ?? 10_000;
-    if (!this.#friends.has(bare)) {
-      const approved = await this.#waitPresence(bare, "subscribed", timeoutMs, () => void this.o.send(xml("presence", { type: "subscribe", to: bare })));
-      if (approved) {
-        this.#friends.add(bare);
-        this.o.log.info({ registry: bare }, "befriended the Thing Registry");
-      } else {
-        this.o.log.warn({ registry: bare, timeoutMs }, "the Thing Registry did not approve our subscription; trying anyway");
-      }
-    }
-    // Its presence (sent once subscribed) names the full JID to send IQs to.
-    if (!registry.includes("/") && !this.#resources.has(bare) && !(await this.#waitPresence(bare, "available", timeoutMs))) {
-      this.o.log.warn({ registry: bare }, "the Thing Registry is not online (no presence); trying its bare JID");
-    }
-  }
-
-  #waitPresence(from: string, type: string, timeoutMs: number, start?: () => void): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    return new Promise<boolean>((resolve) => {
-      const waiter: PresenceWaiter = { from, type, resolve: () => (clearTimeout(timer), resolve(true)) };
-      this.#presenceWaiters.add(waiter);
-      timer = setTimeout(() => (this.#presenceWaiters.delete(waiter), resolve(false)), timeoutMs);
-      start?.();
-    });
-  }
-
-  async #unfriend(bare: string): Promise<void> {
-    await this.o.send(xml("presence", { type: "unsubscribe", to: bare })).catch(() => false);
-    await this.o.send(xml("presence", { type: "unsubscribed", to: bare })).catch(() => false);
   }
 
   /** Once while unclaimed: the iotdisco: URI and its QR code in one log line (§2.5). */
