@@ -13,6 +13,7 @@ import { scanI2cCommand } from "./commands/scan-i2c.js";
 import { schemaCommand } from "./commands/schema.js";
 import { statusCommand } from "./commands/status.js";
 import { claimCommand } from "./commands/claim.js";
+import { unregisterCommand } from "./commands/unregister.js";
 
 export const DEFAULT_CONFIG = "/etc/thingd/sensors.yaml";
 
@@ -24,6 +25,7 @@ Usage:
   thingd read  [-c FILE] [--json]              read every sensor once, locally (no XMPP)
   thingd status [-c FILE] [--json]             the running daemon: XMPP, registry, sensors
   thingd claim  [-c FILE] [--json]             how the owner claims this Thing: iotdisco: URI + QR code, or who owns it
+  thingd unregister [-c FILE]                  uninstall: <unregister/> to the Thing Registry, state UNREGISTERED (KEY kept)
   thingd schema                                print the sensor map's JSON Schema (for editors)
   thingd scan-i2c [BUS]                        addresses answering on /dev/i2c-BUS (default 1), like i2cdetect -y
   thingd list-serial [--json]                  serial ports and their stable names (/dev/serial0, by-id)
@@ -100,6 +102,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       return statusCommand({ config: file, json: values.json }, io);
     case "claim":
       return claimCommand({ config: file, json: values.json }, io);
+    case "unregister":
+      return unregisterCommand({ config: file }, io);
     case "schema":
       return schemaCommand({}, io);
     case "scan-i2c":

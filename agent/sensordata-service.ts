@@ -6,7 +6,7 @@
 import type { Logger } from "pino";
 import type { Element } from "@xmpp/xml";
 import { ProtocolError } from "./errors.js";
-import type { AccessPolicy } from "./access.js";
+import { restrictRead, type AccessPolicy, type ReadDecision } from "./access.js";
 import type { Poller } from "./poller.js";
 import { cachedOutcomes, readOutcomes, selectNodes, splitOutcomes, type NodeOutcome } from "./readout.js";
 import { dialectFor, type Dialect, type DialectRequest } from "./sensordata-dialects.js";
@@ -42,10 +42,25 @@ export class SensorDataService {
     const dialect = dialectFor(child.getNS());
     const readable = dialect.readableId(child);
     let parsed: DialectRequest;
-    let nodes: Poller[];
     try {
       parsed = dialect.parse(child);
-      if (!this.access.canRead(from)) throw new ProtocolError("forbidden", "Access denied.");
+    } catch (err) {
+      if (err instanceof ProtocolError) return dialect.reject(stanza, err, readable);
+      throw err;
+    }
+    // Synchronous without a provisioning server (the readout latency path), else a promise.
+    const decision = this.access.authorizeRead(from, parsed.request);
+    if (decision instanceof Promise) return decision.then((d) => this.#serve(dialect, stanza, from, parsed, d, readable));
+    return this.#serve(dialect, stanza, from, parsed, decision, readable);
+  };
+
+  #serve(dialect: Dialect, stanza: Element, from: string, asked: DialectRequest, decision: ReadDecision, readable: string | undefined): IqOutcome {
+    let parsed: DialectRequest;
+    let nodes: Poller[];
+    try {
+      const allowed = restrictRead(asked.request, decision);
+      if (!allowed) throw new ProtocolError("forbidden", "Access denied.");
+      parsed = { id: asked.id, request: allowed };
       nodes = selectNodes(parsed.request, this.pollers());
     } catch (err) {
       if (err instanceof ProtocolError) return dialect.reject(stanza, err, readable);
@@ -67,7 +82,7 @@ export class SensorDataService {
     const session: Session = { cancelled: false };
     this.#sessions.set(key, session);
     return { send: [buildIqResult(stanza, dialect.accepted(id))], after: () => void this.#run(dialect, from, parsed, nodes, key, session) };
-  };
+  }
 
   /** <cancel> in any dialect: seqnr → <cancelled>, IEEE → empty result; unknown → item-not-found. */
   readonly handleCancel: IqHandler = ({ stanza, child, from }: IqRequest): IqOutcome => {

@@ -6,7 +6,8 @@ import { mkdir, open, readdir, readFile, rename, copyFile, rm } from "node:fs/pr
 import path from "node:path";
 import type { Logger } from "pino";
 
-export type RegistrationStatus = "UNREGISTERED" | "REGISTERED" | "CLAIMED";
+/** REMOVED: claimed, but the owner took it out of searches; no more <update>s (§2.4). */
+export type RegistrationStatus = "UNREGISTERED" | "REGISTERED" | "CLAIMED" | "REMOVED";
 
 export interface ThingState {
   version: 1;
@@ -18,6 +19,10 @@ export interface ThingState {
   /** Bare JID of the owner once claimed. */
   owner?: string;
   isPublic?: boolean;
+  /** Tags as the registry holds them after our last <register>/<update> (§2.7). */
+  sentTags?: Record<string, string | number>;
+  /** The KEY was blanked with <update> after the claim (§2.3). */
+  keyCleared?: boolean;
 }
 
 export const STATE_FILE = "thing-state.json";
@@ -33,7 +38,7 @@ export function freshState(): ThingState {
 export function parseState(text: string): ThingState {
   const v = JSON.parse(text) as Partial<ThingState>;
   if (v.version !== 1 || typeof v.key !== "string" || !/^[0-9a-f]{32}$/.test(v.key)) throw new Error("not a thingd state file");
-  if (v.status !== "UNREGISTERED" && v.status !== "REGISTERED" && v.status !== "CLAIMED") throw new Error("bad status");
+  if (v.status !== "UNREGISTERED" && v.status !== "REGISTERED" && v.status !== "CLAIMED" && v.status !== "REMOVED") throw new Error("bad status");
   return v as ThingState;
 }
 

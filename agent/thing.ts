@@ -11,7 +11,9 @@ import { SensorDataService } from "./sensordata-service.js";
 import type { StateStore } from "./state.js";
 import { boardSerial } from "./board.js";
 import { VERSION } from "./version.js";
-import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_DISCOVERY, NS_PING, NS_ROSTER, NS_SENSORDATA, NS_VERSION } from "./protocol/ns.js";
+import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_PROVISIONING, NS_ROSTER, NS_SENSORDATA, NS_VERSION } from "./protocol/ns.js";
+import { DISCOVERY_NAMESPACES } from "./protocol/discovery.js";
+import { ProvisioningClient } from "./provisioning.js";
 import { buildDiscoInfo, buildDiscoItems, buildVersion } from "./protocol/service-info.js";
 import { ProtocolError } from "./errors.js";
 import { IEEE_NAMESPACES } from "./protocol/ieee-sensordata.js";
@@ -36,6 +38,8 @@ export class Thing {
   readonly access: AccessPolicy;
   readonly sensorData: SensorDataService;
   readonly registration: Registration;
+  /** XEP-0324 client, when `provisioning.jid` is configured. */
+  readonly provisioning: ProvisioningClient | undefined;
   readonly #router: IqRouter;
   readonly #log: Logger;
   #configOwner: string | undefined;
@@ -43,7 +47,17 @@ export class Thing {
   constructor(private readonly o: ThingOptions) {
     const { config, store } = o;
     this.#log = o.log.child({ module: "thing" });
-    this.access = new AccessPolicy(config.access.readers, () => store.state.owner ?? this.#configOwner);
+    if (config.provisioning) {
+      this.provisioning = new ProvisioningClient({
+        jid: config.provisioning.jid,
+        cacheMs: config.provisioning.cacheMs,
+        timeoutMs: config.provisioning.timeoutMs,
+        log: o.log.child({ module: "provisioning" }),
+        request: (stanza, timeoutMs) => this.supervisor.request(stanza, timeoutMs),
+        send: (stanza) => this.supervisor.send(stanza),
+      });
+    }
+    this.access = new AccessPolicy(config.access.readers, () => store.state.owner ?? this.#configOwner, this.provisioning);
     this.#configOwner = config.access.owner;
 
     this.supervisor = new Supervisor({
@@ -90,10 +104,14 @@ export class Thing {
       })
       .on("get", NS_DISCO_ITEMS, "query", ({ child }) => buildDiscoItems(child.attrs.node))
       .on("get", NS_PING, "ping", () => undefined)
-      .on("get", NS_VERSION, "query", () => buildVersion("thingd", VERSION, `${os.type()} ${os.release()}`))
-      .on("set", NS_DISCOVERY, "claimed", this.registration.handleClaimed)
-      .on("set", NS_DISCOVERY, "removed", this.registration.handleRemoved)
-      .on("set", NS_DISCOVERY, "disowned", this.registration.handleDisowned);
+      .on("get", NS_VERSION, "query", () => buildVersion("thingd", VERSION, `${os.type()} ${os.release()}`));
+    for (const ns of DISCOVERY_NAMESPACES) {
+      this.#router
+        .on("set", ns, "claimed", this.registration.handleClaimed)
+        .on("set", ns, "removed", this.registration.handleRemoved)
+        .on("set", ns, "disowned", this.registration.handleDisowned);
+    }
+    if (this.provisioning) this.#router.on("set", NS_PROVISIONING, "clearCache", this.provisioning.handleClearCache);
     // The IEEE successor dialect (protocol.md §1.8), in each of its namespaces; IoTGateway
     // accepts <req> and <cancel> in get and set alike.
     for (const ns of IEEE_NAMESPACES) {
@@ -129,7 +147,11 @@ export class Thing {
           out.after?.();
           return undefined;
         }
-        if (stanza.name === "presence") return await this.#presence(conn, stanza);
+        if (stanza.name === "presence") {
+          this.registration.handlePresence(stanza);
+          return await this.#presence(conn, stanza);
+        }
+        if (stanza.name === "message" && this.provisioning) await this.provisioning.handleMessage(stanza);
       } catch (err) {
         // Nothing from the network may crash the agent.
         this.#log.error({ err, stanza: stanza.toString().slice(0, 500) }, "failed to handle stanza");
@@ -139,11 +161,11 @@ export class Thing {
     });
   }
 
-  /** Subscription requests: approve the owner and readers, refuse others (protocol.md §3.1). */
+  /** Subscription requests: approve the owner, then isFriend or the readers (protocol.md §3.1). */
   async #presence(conn: XmppConnection, stanza: Element): Promise<undefined> {
     const from = stanza.attrs.from;
     if (stanza.attrs.type !== "subscribe" || !from) return undefined;
-    const allowed = this.access.canRead(from);
+    const allowed = await this.access.authorizeSubscription(from);
     await conn.entity.send(xml("presence", { type: allowed ? "subscribed" : "unsubscribed", to: bareJid(from) }));
     this.#log.info({ from: bareJid(from), allowed }, "presence subscription request");
     return undefined;

@@ -5,9 +5,9 @@
 // file) or no registry is configured or discovered; 78 invalid sensor map.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import qrcode from "qrcode-terminal";
 import type { Io } from "../cli.js";
 import { boardSerial, type BoardPaths } from "../board.js";
+import { renderQr } from "../claim-qr.js";
 import { loadConfig } from "../config/load.js";
 import type { ThingConfig } from "../config/types.js";
 import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from "../errors.js";
@@ -34,9 +34,7 @@ export async function readStateReadOnly(stateDir: string): Promise<ThingState | 
   return undefined;
 }
 
-export function renderQr(text: string): Promise<string> {
-  return new Promise((resolve) => qrcode.generate(text, { small: true }, resolve));
-}
+export { renderQr };
 
 export async function claimCommand(opts: ClaimOptions, io: Io): Promise<number> {
   let config: ThingConfig;
@@ -58,7 +56,7 @@ export async function claimCommand(opts: ClaimOptions, io: Io): Promise<number> 
   }
 
   const registry = state.registry ?? config.registry.jid;
-  if (state.status === "CLAIMED") {
+  if (state.status === "CLAIMED" || state.status === "REMOVED") {
     if (opts.json) {
       io.out(JSON.stringify({ status: state.status, ...(state.owner ? { owner: state.owner } : {}) }, null, 2));
     } else {

@@ -342,6 +342,9 @@ function resolve(
     },
     registry: { ...(map.registry?.jid !== undefined && { jid: map.registry.jid }), meta: map.registry?.meta ?? {} },
     access: { ...(map.access?.owner !== undefined && { owner: map.access.owner }), readers: map.access?.readers ?? [] },
+    ...(map.provisioning && {
+      provisioning: { jid: map.provisioning.jid, cacheMs: parseDuration(map.provisioning.cache)!, timeoutMs: parseDuration(map.provisioning.timeout)! },
+    }),
     stateDir: path.resolve(ctx.folder, map.state_dir),
     sensors,
   };

@@ -117,6 +117,13 @@ const accessSchema = z.strictObject({
   readers: z.array(bareJid, { error: (iss) => expected("a list of bare JIDs", iss.input) }).default([]),
 });
 
+// XEP-0324 provisioning server (protocol.md §3.1): asked who may befriend, read and control.
+const provisioningSchema = z.strictObject({
+  jid: text('a provisioning server address like "provisioning.example.org"', /^([^@/\s]+@)?[^@/\s]+$/),
+  cache: duration().default("1h").describe("How long an answer is reused before asking again"),
+  timeout: duration().default("10s").describe("No answer within this time counts as a deny"),
+});
+
 const SENSOR_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** Common keys only; the driver-specific keys pass through to the second pass in load.ts. */
@@ -156,6 +163,7 @@ function buildSensorMapSchema() {
     xmpp: xmppSchema,
     registry: registrySchema.optional(),
     access: accessSchema.optional(),
+    provisioning: provisioningSchema.optional(),
     state_dir: z.string({ error: (iss) => expected("a folder path", iss.input) }).min(1).default("./state")
       .describe("Relative to the config file's folder"),
     sensors: z

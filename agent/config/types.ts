@@ -37,6 +37,15 @@ export interface AccessConfig {
   readers: string[];
 }
 
+export interface ProvisioningConfig {
+  /** XEP-0324 provisioning server address (component domain or bare JID). */
+  jid: string;
+  /** How long an answer is cached (`cache`, default 1h). */
+  cacheMs: number;
+  /** No answer within this time is a deny (`timeout`, default 10s). */
+  timeoutMs: number;
+}
+
 export type Schedule = { kind: "every"; ms: number } | { kind: "cron"; expression: string };
 
 export interface SensorConfig {
@@ -58,6 +67,8 @@ export interface ThingConfig {
   xmpp: XmppConfig;
   registry: RegistryConfig;
   access: AccessConfig;
+  /** Only when the sensor map has a `provisioning` section. */
+  provisioning?: ProvisioningConfig;
   /** Absolute path (`state_dir`, default ./state next to the config file). */
   stateDir: string;
   sensors: SensorConfig[];

@@ -10,3 +10,6 @@ export const NS_ROSTER = "jabber:iq:roster";
 /** The IEEE/NFI id-based successor of XEP-0323 (protocol.md §1.8); the first is the current one. */
 export const NS_IEEE_SENSORDATA = "urn:ieee:iot:sd:1.0";
 export const NS_IEEE_SENSORDATA_ALIASES = ["urn:ieee:iot:sd", "urn:nfi:iot:sd:1.0"] as const;
+/** XEP-0347's IEEE successor namespace: the same element names (protocol.md §1.8). */
+export const NS_DISCOVERY_IEEE = "urn:ieee:iot:disco:1.0";
+export const NS_PROVISIONING = "urn:xmpp:iot:provisioning";

@@ -9,12 +9,15 @@
 // EMPTY result (payloads dropped, errors answered as success), and anything the handler
 // does not return becomes service-unavailable behind its back. So we remove that listener
 // and handle every stanza here, explicitly.
+import { readFileSync } from "node:fs";
 import { component, xml } from "@xmpp/component";
 import type { Element } from "@xmpp/xml";
+import { createConnection } from "../../agent/transport/connection.js";
 
 import type { ProsodyServer } from "./local-prosody.js";
 
 export const NS_DISCOVERY = "urn:xmpp:iot:discovery";
+export const NS_DISCOVERY_IEEE = "urn:ieee:iot:disco:1.0";
 const NS_DISCO_INFO = "http://jabber.org/protocol/disco#info";
 const NS_DISCO_ITEMS = "http://jabber.org/protocol/disco#items";
 const NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas";
@@ -34,8 +37,36 @@ export interface RegistrationRecord {
   stanza: Element;
 }
 
+/** An <update/> received from a thing (§2.4). */
+export interface UpdateRecord {
+  from: string;
+  tags: Record<string, RegistrationTag>;
+  stanza: Element;
+}
+
+/** How the registry answers <update/>: empty result, item-not-found (removed), or <disowned/>. */
+export type UpdateReply = "ok" | "item-not-found" | "disowned";
+
 export interface TestRegistry {
   domain: string;
+  /** The namespace this registry speaks (and advertises in disco#info). */
+  namespace: string;
+  /** Presence stanzas received (JID-registry mode: subscribe, unsubscribe, …), oldest first. */
+  presences: Element[];
+  /** Every <update/> received, oldest first (mutable like `registrations`). */
+  updates: UpdateRecord[];
+  /** Full JIDs of every <unregister/> received, oldest first. */
+  unregistrations: string[];
+  /** The answer to the next <update/>s (default "ok"). */
+  updateReply: UpdateReply;
+  /** Resolves with the first update matching `predicate` (earlier ones included). */
+  waitForUpdate(predicate?: (u: UpdateRecord) => boolean, timeoutMs?: number): Promise<UpdateRecord>;
+  /** Resolves once an <unregister/> from `from` (full JID) has arrived. */
+  waitForUnregister(from: string, timeoutMs?: number): Promise<void>;
+  /** Pushes `<removed/>` to the thing; resolves with its reply. */
+  remove(thingFullJid: string): Promise<Element>;
+  /** Forgets the owner and pushes `<disowned/>` to the thing; resolves with its reply. */
+  disown(thingFullJid: string): Promise<Element>;
   /**
    * Every <register/> received, oldest first. It is a plain mutable array: tests may
    * `registrations.length = 0` to only see later ones.
@@ -79,6 +110,14 @@ export interface StartRegistryOptions {
   domain?: string;
   /** Default: the secret configured for `domain` in startProsody(). */
   secret?: string;
+  /**
+   * JID-registry mode (protocol.md §2.1): the registry is this client account on the test server
+   * (list it in startProsody's users) instead of a component. It approves every presence
+   * subscription and records presences in `presences`. `domain` is then the account's bare JID.
+   */
+  account?: { user: string; password: string };
+  /** Namespace to speak and advertise (default urn:xmpp:iot:discovery; NS_DISCOVERY_IEEE for the IEEE mode). */
+  namespace?: string;
   /** Timeout for connecting + handshake (default 10 s). */
   timeoutMs?: number;
 }
@@ -92,7 +131,8 @@ interface ComponentEntity {
   on(event: string, listener: (...args: any[]) => void): unknown;
   listeners(event: string): Array<(...args: any[]) => void>;
   removeListener(event: string, listener: (...args: any[]) => void): unknown;
-  reconnect: { stop(): void; on(event: string, listener: (...args: any[]) => void): unknown };
+  /** Absent on a client entity (JID-registry mode). */
+  reconnect?: { stop(): void; on(event: string, listener: (...args: any[]) => void): unknown };
 }
 
 function bare(j: string): string {
@@ -107,29 +147,71 @@ function stanzaError(type: "cancel" | "modify" | "auth" | "wait", condition: str
 }
 
 export async function startRegistry(server: ProsodyServer, opts: StartRegistryOptions = {}): Promise<TestRegistry> {
-  const domain = opts.domain ?? "registry.localhost";
+  const account = opts.account;
+  const domain = account ? `${account.user}@${server.domain}` : (opts.domain ?? "registry.localhost");
+  /** `from` of what we send: a component names itself; a client's server stamps its JID. */
+  const self = account ? undefined : domain;
   const configured = server.components.find((c) => c.domain === domain);
-  if (!configured && opts.secret === undefined) {
+  if (!account && !configured && opts.secret === undefined) {
     throw new Error(
       `startRegistry: component ${domain} is not configured in Prosody; pass components: [{ domain: "${domain}", secret }] to startProsody()`,
     );
   }
-  const secret = opts.secret ?? configured!.secret;
+  let entity: ComponentEntity;
+  if (account) {
+    // A client (no iq callee in createConnection, so nothing answers behind our back); its
+    // middleware stays attached because SASL and resource binding run through it.
+    entity = createConnection({
+      service: server.service,
+      domain: server.domain,
+      jid: domain,
+      password: account.password,
+      resource: "registry",
+      tlsRequired: true,
+      ca: readFileSync(server.caFile, "utf8"),
+    }).entity as unknown as ComponentEntity;
+  } else {
+    entity = component({
+      service: `xmpp://127.0.0.1:${server.componentPort}`,
+      domain,
+      password: opts.secret ?? configured!.secret,
+    }) as ComponentEntity;
 
-  const entity = component({
-    service: `xmpp://127.0.0.1:${server.componentPort}`,
-    domain,
-    password: secret,
-  }) as ComponentEntity;
-
-  // Detach @xmpp/middleware (and with it @xmpp/iq's callee/caller): see the header comment.
-  const elementListeners = entity.listeners("element");
-  if (elementListeners.length !== 1) {
-    throw new Error(`startRegistry: expected exactly 1 'element' listener (@xmpp/middleware), found ${elementListeners.length}`);
+    // Detach @xmpp/middleware (and with it @xmpp/iq's callee/caller): see the header comment.
+    const elementListeners = entity.listeners("element");
+    if (elementListeners.length !== 1) {
+      throw new Error(`startRegistry: expected exactly 1 'element' listener (@xmpp/middleware), found ${elementListeners.length}`);
+    }
+    entity.removeListener("element", elementListeners[0]!);
   }
-  entity.removeListener("element", elementListeners[0]!);
 
+  const ns = opts.namespace ?? NS_DISCOVERY;
   const registrations: RegistrationRecord[] = [];
+  const updates: UpdateRecord[] = [];
+  const presences: Element[] = [];
+  const unregistrations: string[] = [];
+  let updateReply: UpdateReply = "ok";
+  const changed = new Set<() => void>();
+  const notify = () => changed.forEach((w) => w());
+  /** Resolve with the first match of `find()`, now or after a later record; reject after `waitMs`. */
+  const waitUntil = <T>(find: () => T | undefined, what: string, waitMs: number): Promise<T> => {
+    const now = find();
+    if (now !== undefined) return Promise.resolve(now);
+    return new Promise<T>((resolve, reject) => {
+      const check = () => {
+        const v = find();
+        if (v === undefined) return;
+        clearTimeout(t);
+        changed.delete(check);
+        resolve(v);
+      };
+      const t = setTimeout(() => {
+        changed.delete(check);
+        reject(new Error(`TestRegistry ${domain}: no ${what} within ${waitMs} ms`));
+      }, waitMs);
+      changed.add(check);
+    });
+  };
   const errors: Error[] = [];
   const owners = new Map<string, { owner: string; isPublic: boolean }>();
   const waiters = new Set<{ predicate: (r: RegistrationRecord) => boolean; resolve: (r: RegistrationRecord) => void }>();
@@ -151,19 +233,35 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
     });
 
   const reply = (iq: Element, payload?: Element) =>
-    send(xml("iq", { type: "result", id: iq.attrs.id, to: iq.attrs.from, from: domain }, payload));
+    send(xml("iq", { type: "result", id: iq.attrs.id, to: iq.attrs.from, from: self }, payload));
 
   const replyError = (iq: Element, error: Element) =>
-    send(xml("iq", { type: "error", id: iq.attrs.id, to: iq.attrs.from, from: domain }, error));
+    send(xml("iq", { type: "error", id: iq.attrs.id, to: iq.attrs.from, from: self }, error));
 
-  const onRegister = (iq: Element, register: Element) => {
-    const from = iq.attrs.from ?? "";
+  const readTags = (el: Element) => {
     const tags: Record<string, RegistrationTag> = {};
-    for (const child of register.getChildElements()) {
+    for (const child of el.getChildElements()) {
       if ((child.name === "str" || child.name === "num") && child.attrs.name !== undefined) {
         tags[child.attrs.name] = { type: child.name, value: child.attrs.value ?? "" };
       }
     }
+    return tags;
+  };
+
+  const onUpdate = (iq: Element, update: Element) => {
+    const from = iq.attrs.from ?? "";
+    updates.push({ from, tags: readTags(update), stanza: iq });
+    if (updateReply === "item-not-found") void replyError(iq, stanzaError("cancel", "item-not-found"));
+    else if (updateReply === "disowned") {
+      owners.delete(bare(from));
+      void reply(iq, xml("disowned", { xmlns: ns }));
+    } else void reply(iq);
+    notify();
+  };
+
+  const onRegister = (iq: Element, register: Element) => {
+    const from = iq.attrs.from ?? "";
+    const tags = readTags(register);
     const record: RegistrationRecord = { from, tags, selfOwned: register.attrs.selfOwned === "true", stanza: iq };
     registrations.push(record);
 
@@ -171,10 +269,11 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
     void reply(
       iq,
       claimed
-        ? xml("claimed", { xmlns: NS_DISCOVERY, jid: claimed.owner, public: claimed.isPublic ? "true" : "false" })
+        ? xml("claimed", { xmlns: ns, jid: claimed.owner, public: claimed.isPublic ? "true" : "false" })
         : undefined,
     );
 
+    notify();
     for (const w of [...waiters]) {
       if (w.predicate(record)) {
         waiters.delete(w);
@@ -191,8 +290,8 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
       void replyError(iq, stanzaError("modify", "bad-request", "an IQ request must have exactly one child"));
       return;
     }
-    const ns = child.attrs.xmlns;
-    if (type === "get" && child.name === "query" && ns === NS_DISCO_INFO) {
+    const childNs = child.attrs.xmlns;
+    if (type === "get" && child.name === "query" && childNs === NS_DISCO_INFO) {
       void reply(
         iq,
         xml(
@@ -200,17 +299,27 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
           { xmlns: NS_DISCO_INFO, node: child.attrs.node },
           xml("identity", { category: "component", type: "generic", name: "Test Thing Registry" }),
           xml("feature", { var: NS_DISCO_INFO }),
-          xml("feature", { var: NS_DISCOVERY }),
+          xml("feature", { var: ns }),
         ),
       );
       return;
     }
-    if (type === "get" && child.name === "query" && ns === NS_DISCO_ITEMS) {
+    if (type === "get" && child.name === "query" && childNs === NS_DISCO_ITEMS) {
       void reply(iq, xml("query", { xmlns: NS_DISCO_ITEMS, node: child.attrs.node }));
       return;
     }
-    if (type === "set" && child.name === "register" && ns === NS_DISCOVERY) {
+    if (type === "set" && child.name === "register" && childNs === ns) {
       onRegister(iq, child);
+      return;
+    }
+    if (type === "set" && child.name === "update" && childNs === ns) {
+      onUpdate(iq, child);
+      return;
+    }
+    if (type === "set" && child.name === "unregister" && childNs === ns) {
+      unregistrations.push(iq.attrs.from ?? "");
+      void reply(iq);
+      notify();
       return;
     }
     void replyError(iq, stanzaError("cancel", "service-unavailable"));
@@ -218,7 +327,16 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
 
   entity.on("stanza", (stanza: Element) => {
     try {
-      if (stanza.name !== "iq") return; // presence/message: ignored
+      if (stanza.name === "presence") {
+        presences.push(stanza);
+        // JID-registry mode: approve every subscription (the Thing befriends us first, §2.1).
+        if (account && stanza.attrs.type === "subscribe" && stanza.attrs.from) {
+          void send(xml("presence", { type: "subscribed", to: bare(stanza.attrs.from) }));
+        }
+        notify();
+        return;
+      }
+      if (stanza.name !== "iq") return; // messages: ignored
       const type = stanza.attrs.type;
       if (type === "result" || type === "error") {
         const id = stanza.attrs.id ?? "";
@@ -253,7 +371,7 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
         reject(new Error(`TestRegistry: no reply to iq ${id} (${payload.name}) from ${to} within ${timeoutMs} ms`));
       }, timeoutMs);
       pending.set(id, { resolve, reject, timer });
-      entity.send(xml("iq", { type: "set", id, to, from: domain }, payload)).catch((err: Error) => {
+      entity.send(xml("iq", { type: "set", id, to, from: self }, payload)).catch((err: Error) => {
         pending.delete(id);
         clearTimeout(timer);
         reject(err);
@@ -273,7 +391,7 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
     ]);
   } catch (err) {
     stopped = true;
-    entity.reconnect.stop();
+    entity.reconnect?.stop();
     await entity.stop().catch(() => {});
     throw new Error(
       `startRegistry: component ${domain} could not connect to 127.0.0.1:${server.componentPort}: ${(err as Error).message}\n` +
@@ -282,10 +400,38 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
   } finally {
     clearTimeout(timer);
   }
+  if (account) {
+    // Subscription requests reach only resources that fetched the roster (RFC 6121 §3.1.3).
+    await send(xml("iq", { type: "get", id: "roster-1" }, xml("query", { xmlns: "jabber:iq:roster" })));
+    await send(xml("presence", {}));
+  }
 
   return {
     domain,
+    namespace: ns,
+    presences,
     registrations,
+    updates,
+    unregistrations,
+    get updateReply() {
+      return updateReply;
+    },
+    set updateReply(v: UpdateReply) {
+      updateReply = v;
+    },
+    waitForUpdate(predicate = () => true, waitMs = 10_000) {
+      return waitUntil(() => updates.find(predicate), "matching <update/>", waitMs);
+    },
+    async waitForUnregister(from, waitMs = 10_000) {
+      await waitUntil(() => (unregistrations.includes(from) ? true : undefined), `<unregister/> from ${from}`, waitMs);
+    },
+    remove(thingFullJid) {
+      return push(thingFullJid, xml("removed", { xmlns: ns }));
+    },
+    disown(thingFullJid) {
+      owners.delete(bare(thingFullJid));
+      return push(thingFullJid, xml("disowned", { xmlns: ns }));
+    },
     errors,
     waitForRegistration(predicate = () => true, waitMs = 10_000) {
       const existing = registrations.find(predicate);
@@ -312,7 +458,7 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
     },
     claim(thingFullJid, owner, isPublic = true) {
       owners.set(bare(thingFullJid), { owner, isPublic });
-      return push(thingFullJid, xml("claimed", { xmlns: NS_DISCOVERY, jid: owner, public: isPublic ? "true" : "false" }));
+      return push(thingFullJid, xml("claimed", { xmlns: ns, jid: owner, public: isPublic ? "true" : "false" }));
     },
     isOnline() {
       return entity.status === "online";
@@ -338,7 +484,7 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
     async stop() {
       if (stopped) return;
       stopped = true;
-      entity.reconnect.stop();
+      entity.reconnect?.stop();
       for (const [id, p] of pending) {
         clearTimeout(p.timer);
         p.reject(new Error("TestRegistry: stopped"));
