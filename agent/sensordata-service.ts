@@ -7,6 +7,7 @@ import { ProtocolError } from "./errors.js";
 import type { AccessPolicy } from "./access.js";
 import type { Poller } from "./poller.js";
 import { cachedOutcomes, readOutcomes, selectNodes, splitOutcomes, type NodeOutcome } from "./readout.js";
+import { historicalOutcomes, mergeOutcomes, type HistorySource } from "./readout.js";
 import {
   buildAccepted,
   buildCancelled,
@@ -39,6 +40,8 @@ export class SensorDataService {
     private readonly access: AccessPolicy,
     private readonly send: Sender,
     private readonly log: Logger,
+    /** The local history store, for historical* requests (none: no historical fields). */
+    private readonly history?: HistorySource,
   ) {}
 
   get activeSessions(): number {
@@ -68,7 +71,7 @@ export class SensorDataService {
 
     const accepted = buildIqResult(stanza, buildAccepted(req.seqnr));
     const cached = cachedOutcomes(req, nodes);
-    if (cached) return { send: [accepted, ...this.#messages(from, req.seqnr, cached)] };
+    if (cached) return { send: [accepted, ...this.#messages(from, req.seqnr, this.#withHistory(req, nodes, cached))] };
 
     const session: Session = { cancelled: false };
     this.#sessions.set(key, session);
@@ -108,7 +111,7 @@ export class SensorDataService {
 
   async #run(from: string, req: ReadoutRequest, nodes: Poller[], key: string, session: Session): Promise<void> {
     try {
-      const outcomes = await readOutcomes(req, nodes);
+      const outcomes = this.#withHistory(req, nodes, await readOutcomes(req, nodes));
       if (session.cancelled) return;
       const sent = await this.send(this.#messages(from, req.seqnr, outcomes));
       if (!sent) this.log.warn({ from, seqnr: req.seqnr }, "readout finished while offline; result dropped");
@@ -117,6 +120,10 @@ export class SensorDataService {
     } finally {
       if (this.#sessions.get(key) === session) this.#sessions.delete(key);
     }
+  }
+
+  #withHistory(req: ReadoutRequest, nodes: Poller[], live: NodeOutcome[]): NodeOutcome[] {
+    return mergeOutcomes(live, historicalOutcomes(req, nodes, this.history));
   }
 
   #messages(to: string, seqnr: string, outcomes: NodeOutcome[]): Element[] {
