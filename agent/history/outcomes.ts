@@ -2,7 +2,7 @@
 // flagged with their period, returned beside the live ones in the same NodeOutcome shape, so
 // either dialect's serialiser can write them. README "History" documents the naming.
 //
-// - historicalSecond: the raw samples with from <= t <= to.
+// - historicalSecond: the raw samples with from <= t <= to (the last one per field and second).
 // - historicalMinute … historicalYear: one bucket per period whose start lies in [from, to]
 //   (UTC-aligned, see aggregate.ts), written at the bucket's start as three fields:
 //   "<name>" = mean, "<name>, min", "<name>, max".
@@ -12,6 +12,7 @@
 import type { Field, HistoricalKind } from "../../drivers/types.js";
 import type { NodeOutcome } from "../readout.js";
 import type { Period } from "./aggregate.js";
+import type { Sample } from "./record.js";
 import type { HistoryStore } from "./store.js";
 
 export type HistoryReader = Pick<HistoryStore, "query" | "aggregate">;
@@ -64,7 +65,11 @@ function periodGroups(store: HistoryReader, nodeId: string, query: HistoryQuery,
   const { from, to } = historyWindow(query, period, now);
   if (from > to) return [];
   if (period === "second") {
-    return store.query(nodeId, query.fieldNames, from, to).map((s) => {
+    // Timestamps go out in whole seconds (protocol.md §1.3) and a field is unique per
+    // (node, name, timestamp): of several samples in one second, the last one stands.
+    const perSecond = new Map<string, Sample>();
+    for (const s of store.query(nodeId, query.fieldNames, from, to)) perSecond.set(`${s.name}\u0000${Math.floor(s.t / 1000)}`, s);
+    return [...perSecond.values()].map((s) => {
       const base = { name: s.name, timestamp: new Date(s.t), kind };
       const field: Field = s.type === "boolean" ? { ...base, type: "boolean", value: s.value !== 0 } : { ...base, type: "numeric", value: s.value, unit: s.unit, decimals: s.decimals };
       return { t: s.t, fields: [field] };

@@ -113,3 +113,15 @@ describe("mergeOutcomes", () => {
     expect(live[0]).toStrictEqual({ nodeId: "a", fields: [f("x")] }); // inputs untouched
   });
 });
+
+describe("historicalSecond with sub-second polling", () => {
+  it("keeps the last sample of each second, so (node, name, timestamp) stays unique on the wire", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "thingd-history-out-"));
+    dirs.push(dir);
+    const store = new HistoryStore({ dir, keepMs: 86_400_000, maxBytes: 1024 ** 2, flushMs: 30_000, now: () => NOW });
+    stores.push(store);
+    for (let i = 0; i < 8; i++) store.append("room", [{ type: "numeric", name: "t", value: i, unit: "", decimals: 0, timestamp: new Date(T0 + i * 250) }]);
+    const out = historicalOutcomes(q(["historicalSecond"], { from: new Date(T0), to: new Date(T0 + 2000) }), [{ id: "room" }], { store, maxFieldsPerRequest: 100 }, NOW);
+    expect(fieldsOf(out).map((f) => [f.timestamp.getTime() - T0, f.type === "numeric" && f.value])).toStrictEqual([[750, 3], [1750, 7]]);
+  });
+});
