@@ -126,7 +126,7 @@ const historySchema = z.strictObject({
   keep: duration(60_000).default("30d").describe("How long values are kept"),
   max_size: text('a size like "64MB"', SIZE_PATTERN).default("64MB").describe("Most disk space the history may use"),
   flush: duration(1_000).default("30s").describe("How often buffered values are written (values not yet written are lost on a crash)"),
-  max_fields_per_request: z.number({ error: (iss) => expected("an integer", iss.input) }).int().min(1).max(1_000_000).default(5000)
+  max_fields_per_request: z.number().int().min(1).max(1_000_000).default(5000)
     .describe("Most historical values one readout returns"),
 });
 
