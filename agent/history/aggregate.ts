@@ -53,32 +53,55 @@ export interface Bucket {
   count: number;
 }
 
-/**
- * Buckets of `period` whose start lies in [from, to] (both inclusive); each aggregates all
- * samples in [start, next start). Unit and decimals are those of the bucket's newest sample.
- * Sorted by name, then start.
- */
-export function aggregate(samples: readonly Sample[], period: Period, from: number, to: number): Bucket[] {
-  const first = firstBucketFrom(period, from);
-  const buckets = new Map<string, Bucket & { sum: number; lastT: number }>();
-  for (const s of samples) {
-    const start = bucketStart(period, s.t);
-    if (start < first || start > to) continue;
-    const key = `${s.nodeId}\u0000${s.name}\u0000${start}`;
-    const b = buckets.get(key);
-    if (!b) {
-      buckets.set(key, { nodeId: s.nodeId, name: s.name, type: s.type, unit: s.unit, decimals: s.decimals, start, mean: 0, min: s.value, max: s.value, count: 1, sum: s.value, lastT: s.t });
-      continue;
-    }
-    b.count++;
-    b.sum += s.value;
-    b.min = Math.min(b.min, s.value);
-    b.max = Math.max(b.max, s.value);
-    if (s.t >= b.lastT) Object.assign(b, { lastT: s.t, type: s.type, unit: s.unit, decimals: s.decimals });
+/** A bucket being built: sums instead of means, so partial buckets merge (hour partials). */
+export interface PartialBucket extends Omit<Bucket, "mean"> {
+  sum: number;
+  /** Time of the newest sample: its unit, decimals and type win. */
+  lastT: number;
+}
+
+export type Buckets = Map<string, PartialBucket>;
+
+/** Add one sample to the bucket starting at `start`. */
+export function addSample(into: Buckets, s: Sample, start: number): void {
+  addPartial(into, { nodeId: s.nodeId, name: s.name, type: s.type, unit: s.unit, decimals: s.decimals, start, sum: s.value, count: 1, min: s.value, max: s.value, lastT: s.t }, start);
+}
+
+/** Merge a partial bucket (e.g. one hour) into the bucket starting at `start`. */
+export function addPartial(into: Buckets, p: PartialBucket, start: number): void {
+  const key = `${p.nodeId}\u0000${p.name}\u0000${start}`;
+  const b = into.get(key);
+  if (!b) {
+    into.set(key, { ...p, start });
+    return;
   }
+  b.count += p.count;
+  b.sum += p.sum;
+  b.min = Math.min(b.min, p.min);
+  b.max = Math.max(b.max, p.max);
+  if (p.lastT >= b.lastT) Object.assign(b, { lastT: p.lastT, type: p.type, unit: p.unit, decimals: p.decimals });
+}
+
+/** Finished buckets, sorted by node, name, then start. */
+export function finishBuckets(buckets: Buckets): Bucket[] {
   return [...buckets.values()]
     .map(({ sum, lastT: _lastT, ...b }) => ({ ...b, mean: sum / b.count }))
     .sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : a.start - b.start));
+}
+
+/**
+ * Buckets of `period` whose start lies in [from, to] (both inclusive); each aggregates all
+ * samples in [start, next start). Unit and decimals are those of the bucket's newest sample.
+ * Sorted by node, name, then start.
+ */
+export function aggregate(samples: readonly Sample[], period: Period, from: number, to: number): Bucket[] {
+  const first = firstBucketFrom(period, from);
+  const buckets: Buckets = new Map();
+  for (const s of samples) {
+    const start = bucketStart(period, s.t);
+    if (start >= first && start <= to) addSample(buckets, s, start);
+  }
+  return finishBuckets(buckets);
 }
 
 /** The sample range a query for buckets starting in [from, to] must read: [lo, hi). */

@@ -18,15 +18,20 @@ export interface Sample {
   value: number;
 }
 
-/** Series descriptors once per record, samples as [series index, t, value]. */
+/**
+ * Series descriptors once per record, samples as [series index, t - b, value]: a 30 s batch of
+ * five fields costs ~15 bytes a sample instead of ~50 with absolute times and full floats.
+ */
 interface RecordJson {
+  b?: number;
   k: Array<[string, string, "n" | "b", string, number]>;
   s: Array<[number, number, number]>;
 }
 
 export function encodeRecord(samples: readonly Sample[]): Buffer {
   const keys = new Map<string, number>();
-  const json: RecordJson = { k: [], s: [] };
+  const base = samples.reduce((m, s) => Math.min(m, s.t), Infinity);
+  const json: RecordJson = { b: Number.isFinite(base) ? base : 0, k: [], s: [] };
   for (const s of samples) {
     const key = JSON.stringify([s.nodeId, s.name, s.type, s.unit, s.decimals]);
     let i = keys.get(key);
@@ -34,7 +39,7 @@ export function encodeRecord(samples: readonly Sample[]): Buffer {
       keys.set(key, (i = json.k.length));
       json.k.push([s.nodeId, s.name, s.type === "boolean" ? "b" : "n", s.unit, s.decimals]);
     }
-    json.s.push([i, s.t, s.value]);
+    json.s.push([i, s.t - json.b!, s.value]);
   }
   const body = Buffer.from(JSON.stringify(json), "utf8");
   return Buffer.concat([Buffer.from(`${crc32(body).toString(16).padStart(8, "0")} `, "ascii"), body, Buffer.from("\n")]);
@@ -75,10 +80,11 @@ function decodeLine(line: Buffer, out: Sample[]): boolean {
     return false;
   }
   if (!Array.isArray(json.k) || !Array.isArray(json.s)) return false;
-  for (const [i, t, value] of json.s) {
+  const base = typeof json.b === "number" ? json.b : 0;
+  for (const [i, dt, value] of json.s) {
     const k = json.k[i];
-    if (!k || typeof t !== "number" || typeof value !== "number") return false;
-    out.push({ nodeId: k[0], name: k[1], type: k[2] === "b" ? "boolean" : "numeric", unit: k[3] as Unit, decimals: k[4], t, value });
+    if (!k || typeof dt !== "number" || typeof value !== "number") return false;
+    out.push({ nodeId: k[0], name: k[1], type: k[2] === "b" ? "boolean" : "numeric", unit: k[3] as Unit, decimals: k[4], t: base + dt, value });
   }
   return true;
 }

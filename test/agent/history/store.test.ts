@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { HistoryStore, type HistoryStoreOptions } from "../../../agent/history/store.js";
 import { decodeSegment, encodeRecord } from "../../../agent/history/record.js";
+import { aggregate, PERIODS } from "../../../agent/history/aggregate.js";
 import type { Field } from "../../../drivers/types.js";
 
 const DAY = 86_400_000;
@@ -166,6 +167,44 @@ describe("HistoryStore", () => {
     // A bucket is in the window if its start is: from=10:30 leaves 11:00 and 12:00, to=12:00 keeps 12:00 whole.
     expect(store.aggregate("room", all, "hour", T0 + 1_800_000, T0 + 2 * 3_600_000).map((b) => b.count)).toStrictEqual([60, 60]);
     expect(store.aggregate("room", all, "day", T0 - 10 * 3_600_000, T0 + 3_600_000).map((b) => [b.count, b.mean])).toStrictEqual([[180, 89.5]]);
+    store.close();
+  });
+
+  it("hour-and-longer aggregates from the hourly partials equal those computed from the samples, across segments and a restart", () => {
+    const dir = tempDir();
+    const clock = { now: T0 };
+    let a = open(dir, clock, { maxBytes: 256 * 1024 }); // small segments: many of them
+    let seed = 42;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 3000; i++) {
+      clock.now = T0 + i * 7 * 60_000 + Math.floor(rnd() * 60_000); // ~2 weeks
+      a.append("room", [temp(Math.round(rnd() * 4000) / 100, clock.now, 2), { type: "boolean", name: "door", value: rnd() > 0.5, timestamp: new Date(clock.now) }]);
+      if (i % 25 === 0) a.flush();
+      if (i === 1500) (a.close(), (a = open(dir, clock, { maxBytes: 256 * 1024 })));
+    }
+    expect(a.segmentCount).toBeGreaterThan(2);
+    expect(a.buffered).toBeGreaterThan(0); // the unflushed tail counts too
+    const from = T0 + 3 * 3_600_000 + 17;
+    const to = clock.now;
+    const samples = a.query("room", all, 0, to + 31 * DAY * 12);
+    for (const period of PERIODS) {
+      const got = a.aggregate("room", all, period, from, to);
+      const want = aggregate(samples, period, from, to);
+      expect(got.map((b) => ({ ...b, mean: Number(b.mean.toFixed(9)) })), period).toStrictEqual(want.map((b) => ({ ...b, mean: Number(b.mean.toFixed(9)) })));
+      if (period === "hour") expect(got.length).toBeGreaterThan(300);
+    }
+    a.close();
+  });
+
+  it("keep applies to aggregates by whole hours", () => {
+    const dir = tempDir();
+    const clock = { now: T0 };
+    const store = open(dir, clock, { keepMs: 2 * 3_600_000 });
+    for (let m = 0; m < 240; m += 30) store.append("room", [temp(m, T0 + m * 60_000)]);
+    store.flush();
+    clock.now = T0 + 4 * 3_600_000 + 30 * 60_000; // 14:30; cut-off 12:30 → the 12:00 hour counts whole
+    expect(store.aggregate("room", all, "hour", 0, clock.now).map((b) => [new Date(b.start).getUTCHours(), b.count])).toStrictEqual([[12, 2], [13, 2]]);
+    expect(store.query("room", all, 0, clock.now).map((s) => s.value)).toStrictEqual([150, 180, 210]);
     store.close();
   });
 });
