@@ -8,7 +8,7 @@ import { z } from "zod";
 import { validate as validateCron, validateDetailed as explainCron } from "node-cron";
 import { driverNames } from "../../drivers/registry.js";
 import { DURATION_PATTERN, formatDuration, parseDuration } from "./duration.js";
-import { SIZE_PATTERN } from "./size.js";
+import { parseSize, SIZE_PATTERN } from "./size.js";
 
 /** Keys every sensor entry has; the rest belong to the driver's configSchema. */
 export const COMMON_SENSOR_KEYS = ["id", "driver", "every", "cron", "timeout"] as const;
@@ -124,7 +124,9 @@ const historySchema = z.strictObject({
   path: z.string({ error: (iss) => expected("a folder path", iss.input) }).min(1).optional()
     .describe("Folder of the history segments; default <state_dir>/history; relative to the config file's folder"),
   keep: duration(60_000).default("30d").describe("How long values are kept"),
-  max_size: text('a size like "64MB"', SIZE_PATTERN).default("64MB").describe("Most disk space the history may use"),
+  max_size: text('a size like "64MB"', SIZE_PATTERN)
+    .refine((v) => (parseSize(v) ?? 65_536) >= 65_536, { error: (iss) => expected("a size of at least 64KB", iss.input) })
+    .default("64MB").describe("Most disk space the history may use"),
   flush: duration(1_000).default("30s").describe("How often buffered values are written (values not yet written are lost on a crash)"),
   max_fields_per_request: z.number().int().min(1).max(1_000_000).default(5000)
     .describe("Most historical values one readout returns"),
