@@ -132,6 +132,7 @@ it("window edges: a bucket is in when its start lies in [from, to], both inclusi
     [iso(minute).replace(".000", ""), "temperature, max"],
   ]);
   expect(exact.fields.every((f) => f.flags.includes("historicalMinute"))).toBe(true);
+  console.log(`history e2e exchange: <req historicalMinute from=${iso(minute)} to=${iso(minute)}> → ${exact.messages.map(String).join("\n")}`);
   const [mean, min, max] = exact.fields.map((f) => Number(f.value));
   expect(min!).toBeLessThanOrEqual(mean!);
   expect(mean!).toBeLessThanOrEqual(max!);
