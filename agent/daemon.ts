@@ -15,6 +15,7 @@ import { createNotifier, type Notifier } from "./sd-notify.js";
 import { StateStore } from "./state.js";
 import { Thing } from "./thing.js";
 import { VERSION } from "./version.js";
+import { openHistory } from "./history/open.js";
 import { createHealthMonitor, schedulerSilenceLimitMs, startWatchdog } from "./watchdog.js";
 
 export async function runDaemon(config: ThingConfig, log: Logger): Promise<number> {
@@ -43,9 +44,11 @@ export async function runDaemon(config: ThingConfig, log: Logger): Promise<numbe
   }
   const store = new StateStore(config.stateDir, log.child({ module: "state" }));
   await store.load();
-  const sensors = new SensorSet(createBusFactory(), log);
+  const history = openHistory(config, log.child({ module: "history" }));
+  const sensors = new SensorSet(createBusFactory(), log, history && ((nodeId, reading) => history.append(nodeId, reading.fields)));
   await sensors.apply(config.sensors);
-  const thing = new Thing({ config, pollers: () => sensors.pollers, store, log, ...(ca ? { ca } : {}) });
+  const historySource = history && { store: history, maxFieldsPerRequest: config.history?.maxFieldsPerRequest ?? 5000 };
+  const thing = new Thing({ config, pollers: () => sensors.pollers, store, log, ...(ca ? { ca } : {}), ...(historySource && { history: historySource }) });
   const count = () => sensors.pollers.length;
   const xmppStatus = (state: string) => `XMPP ${state}; ${count()} sensor${count() === 1 ? "" : "s"} polling`;
   thing.supervisor.on("state", (state: string) => notifier.status(xmppStatus(state)));
@@ -100,6 +103,7 @@ export async function runDaemon(config: ThingConfig, log: Logger): Promise<numbe
   force.unref();
   await thing.stop();
   await sensors.close();
+  history?.close(); // writes the last batch
   await status.close();
   log.info("stopped");
   notifier.close();

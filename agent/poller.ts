@@ -29,6 +29,7 @@ export class Poller {
   readonly startedAt = Date.now();
   #inFlight: Promise<Reading> | undefined;
   #closed = new AbortController();
+  readonly #listeners: Array<(reading: Reading) => void> = [];
 
   constructor(
     readonly options: PollerOptions,
@@ -51,6 +52,11 @@ export class Poller {
     if (!r || now - r.at > this.options.periodMs) return undefined;
     if (this.lastError && this.lastError.at > r.at) return undefined;
     return r;
+  }
+
+  /** Call `listener` with every good reading (the history store appends them). */
+  onReading(listener: (reading: Reading) => void): void {
+    this.#listeners.push(listener);
   }
 
   /** A fresh cached reading, or a read now (shared with any read already running). */
@@ -80,6 +86,13 @@ export class Poller {
       this.latest = reading;
       this.readCount++;
       this.log.debug({ ms: reading.at - started, fields: fields.length }, "read");
+      for (const listener of this.#listeners) {
+        try {
+          listener(reading);
+        } catch (err) {
+          this.log.error({ err }, "reading listener failed");
+        }
+      }
       return reading;
     } catch (cause) {
       const message = cause instanceof Error ? cause.message : String(cause);

@@ -9,6 +9,9 @@ import type { NodeFailure, NodeFields, ReadoutRequest } from "./protocol/sensord
 /** The part of a request the core needs (dialect-independent). */
 export type ReadoutQuery = Pick<ReadoutRequest, "types" | "nodes" | "fieldNames">;
 
+// Historical readouts live in ./history/outcomes.ts; re-exported so both dialects find them here.
+export { historicalOutcomes, mergeOutcomes, type HistorySource } from "./history/outcomes.js";
+
 export type NodeOutcome = { nodeId: string; fields: Field[] } | { nodeId: string; error: string; timestamp: Date };
 
 /** Nodes named by the request (all when none), or item-not-found for an unknown one (§5). */

@@ -4,7 +4,7 @@
 import type { Logger } from "pino";
 import type { BusFactory } from "../drivers/bus/types.js";
 import type { SensorConfig } from "./config/types.js";
-import type { Poller } from "./poller.js";
+import type { Poller, Reading } from "./poller.js";
 import { schedulePoller, type ScheduledTask } from "./scheduler.js";
 import { openSensors } from "./sensors.js";
 
@@ -33,6 +33,8 @@ export class SensorSet {
   constructor(
     private readonly bus: BusFactory,
     private readonly log: Logger,
+    /** Every good reading of every sensor (the history store). */
+    private readonly onReading?: (nodeId: string, reading: Reading) => void,
   ) {}
 
   /** Current pollers, in sensor-map order. */
@@ -58,6 +60,7 @@ export class SensorSet {
     const fresh = new Map<string, Entry>();
     for (const [i, s] of toOpen.entries()) {
       const poller = opened[i]!;
+      if (this.onReading) poller.onReading((r) => this.onReading?.(poller.id, r));
       fresh.set(s.id, { config: s, fingerprint: fingerprint(s), poller, task: await schedulePoller(poller, s.schedule, this.log) });
     }
     this.#entries = sensors.map((s) => fresh.get(s.id) ?? old.get(s.id)!);

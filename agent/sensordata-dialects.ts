@@ -17,7 +17,8 @@ import {
 import {
   buildIeeeAccepted,
   buildIeeeResp,
-  buildIeeeRespMessage,
+  buildIeeeRespMessages,
+  fitsOneResp,
   buildIeeeStartedMessage,
   IEEE_NAMESPACES,
   parseIeeeCancel,
@@ -105,9 +106,13 @@ function ieeeDialect(ns: string): Dialect {
     reject: (stanza, err) => ({ send: [buildIqError(stanza, { type: err.type, condition: err.condition, text: err.message })] }),
     accepted: (id, queued) => buildIeeeAccepted(ns, id, queued),
     started: (to, id) => buildIeeeStartedMessage(ns, to, id),
-    messages: (to, id, { nodes, failures }) => [buildIeeeRespMessage(ns, to, id, nodes, failures)],
-    // The client takes <resp> as the IQ result payload: one stanza answers the readout.
-    immediate: (request, _to, id, { nodes, failures }) => [buildIqResult(request, buildIeeeResp(ns, id, nodes, failures))],
+    messages: (to, id, { nodes, failures }) => buildIeeeRespMessages(ns, to, id, nodes, failures),
+    // The client takes <resp> as the IQ result payload: one stanza answers the readout. A big
+    // (historical) answer is accepted instead and follows in several <resp more='true'> messages.
+    immediate: (request, to, id, { nodes, failures }) =>
+      fitsOneResp(nodes)
+        ? [buildIqResult(request, buildIeeeResp(ns, id, nodes, failures))]
+        : [buildIqResult(request, buildIeeeAccepted(ns, id)), ...buildIeeeRespMessages(ns, to, id, nodes, failures)],
     cancelled: (stanza) => ({ send: [buildIqResult(stanza)] }),
   };
 }

@@ -11,6 +11,7 @@ import type { Poller } from "./poller.js";
 import { cachedOutcomes, readOutcomes, selectNodes, splitOutcomes, type NodeOutcome } from "./readout.js";
 import { dialectFor, type Dialect, type DialectRequest } from "./sensordata-dialects.js";
 import { buildIqResult } from "./protocol/stanza-error.js";
+import { historicalOutcomes, mergeOutcomes, type HistorySource } from "./readout.js";
 import type { IqHandler, IqOutcome, IqRequest } from "./transport/iq-router.js";
 
 /** Longest deferral we keep a timer for (setTimeout's limit is ~24.8 days). */
@@ -31,6 +32,8 @@ export class SensorDataService {
     private readonly access: AccessPolicy,
     private readonly send: Sender,
     private readonly log: Logger,
+    /** The local history store, for historical* requests (none: no historical fields). */
+    private readonly history?: HistorySource,
   ) {}
 
   get activeSessions(): number {
@@ -77,7 +80,7 @@ export class SensorDataService {
     if (delay > 0) return this.#defer(dialect, stanza, from, parsed, nodes, key, delay);
 
     const cached = cachedOutcomes(req, nodes);
-    if (cached) return { send: dialect.immediate(stanza, from, id, splitOutcomes(cached)) };
+    if (cached) return { send: dialect.immediate(stanza, from, id, splitOutcomes(this.#withHistory(req, nodes, cached))) };
 
     const session: Session = { cancelled: false };
     this.#sessions.set(key, session);
@@ -119,7 +122,7 @@ export class SensorDataService {
 
   async #run(dialect: Dialect, from: string, { id, request }: DialectRequest, nodes: Poller[], key: string, session: Session): Promise<void> {
     try {
-      const outcomes = await readOutcomes(request, nodes);
+      const outcomes = this.#withHistory(request, nodes, await readOutcomes(request, nodes));
       if (session.cancelled) return;
       const sent = await this.send(this.#messages(dialect, from, id, outcomes));
       if (!sent) this.log.warn({ from, id, dialect: dialect.name }, "readout finished while offline; result dropped");
@@ -128,6 +131,10 @@ export class SensorDataService {
     } finally {
       if (this.#sessions.get(key) === session) this.#sessions.delete(key);
     }
+  }
+
+  #withHistory(req: DialectRequest["request"], nodes: Poller[], live: NodeOutcome[]): NodeOutcome[] {
+    return mergeOutcomes(live, historicalOutcomes(req, nodes, this.history));
   }
 
   #messages(dialect: Dialect, to: string, id: string, outcomes: NodeOutcome[]): Element[] {

@@ -21,6 +21,7 @@ import { IqRouter } from "./transport/iq-router.js";
 import { Supervisor } from "./transport/supervisor.js";
 import type { XmppConnection } from "./transport/connection.js";
 import type { BackoffPolicy } from "./transport/backoff.js";
+import type { HistorySource } from "./history/outcomes.js";
 
 export interface ThingOptions {
   config: ThingConfig;
@@ -31,6 +32,8 @@ export interface ThingOptions {
   /** PEM of the extra CA, read by the caller. */
   ca?: string;
   backoff?: BackoffPolicy;
+  /** The local history store, for historical readouts. */
+  history?: HistorySource;
 }
 
 export class Thing {
@@ -79,7 +82,7 @@ export class Thing {
 
     const send = (stanzas: Element[]) => this.supervisor.send(...stanzas);
     const pollers = o.pollers;
-    this.sensorData = new SensorDataService(typeof pollers === "function" ? pollers : () => pollers, this.access, send, o.log.child({ module: "sensordata" }));
+    this.sensorData = new SensorDataService(typeof pollers === "function" ? pollers : () => pollers, this.access, send, o.log.child({ module: "sensordata" }), o.history);
 
     const serial = boardSerial();
     this.registration = new Registration({

@@ -12,8 +12,9 @@ import type { z } from "zod";
 import { ConfigError, type ConfigProblem } from "../errors.js";
 import { findDriver } from "../../drivers/registry.js";
 import { parseDuration } from "./duration.js";
+import { parseSize } from "./size.js";
 import { COMMON_SENSOR_KEYS, defaultErrorMap, sensorMapSchema, show, type SensorEntry, type SensorMap } from "./schema.js";
-import type { Schedule, SensorConfig, ThingConfig } from "./types.js";
+import type { HistoryConfig, Schedule, SensorConfig, ThingConfig } from "./types.js";
 
 type Segment = string | number;
 type Env = Record<string, string | undefined>;
@@ -347,5 +348,18 @@ function resolve(
     }),
     stateDir: path.resolve(ctx.folder, map.state_dir),
     sensors,
+    history: resolveHistory(map, ctx.folder),
+  };
+}
+
+function resolveHistory(map: SensorMap, folder: string): HistoryConfig {
+  const h = map.history;
+  return {
+    enabled: h?.enabled ?? true,
+    dir: h?.path !== undefined ? path.resolve(folder, h.path) : path.join(path.resolve(folder, map.state_dir), "history"),
+    keepMs: parseDuration(h?.keep ?? "30d")!,
+    maxBytes: parseSize(h?.max_size ?? "64MB")!,
+    flushMs: parseDuration(h?.flush ?? "30s")!,
+    maxFieldsPerRequest: h?.max_fields_per_request ?? 5000,
   };
 }

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { validate as validateCron, validateDetailed as explainCron } from "node-cron";
 import { driverNames } from "../../drivers/registry.js";
 import { DURATION_PATTERN, formatDuration, parseDuration } from "./duration.js";
+import { parseSize, SIZE_PATTERN } from "./size.js";
 
 /** Keys every sensor entry has; the rest belong to the driver's configSchema. */
 export const COMMON_SENSOR_KEYS = ["id", "driver", "every", "cron", "timeout"] as const;
@@ -124,6 +125,20 @@ const provisioningSchema = z.strictObject({
   timeout: duration().default("10s").describe("No answer within this time counts as a deny"),
 });
 
+// The local history store (agent/history/store.ts; README "History").
+const historySchema = z.strictObject({
+  enabled: z.boolean({ error: (iss) => expected("true or false", iss.input) }).default(true),
+  path: z.string({ error: (iss) => expected("a folder path", iss.input) }).min(1).optional()
+    .describe("Folder of the history segments; default <state_dir>/history; relative to the config file's folder"),
+  keep: duration(60_000).default("30d").describe("How long values are kept"),
+  max_size: text('a size like "64MB"', SIZE_PATTERN)
+    .refine((v) => (parseSize(v) ?? 65_536) >= 65_536, { error: (iss) => expected("a size of at least 64KB", iss.input) })
+    .default("64MB").describe("Most disk space the history may use"),
+  flush: duration(1_000).default("30s").describe("How often buffered values are written (values not yet written are lost on a crash)"),
+  max_fields_per_request: z.number().int().min(1).max(1_000_000).default(5000)
+    .describe("Most historical values one readout returns"),
+});
+
 const SENSOR_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** Common keys only; the driver-specific keys pass through to the second pass in load.ts. */
@@ -164,6 +179,7 @@ function buildSensorMapSchema() {
     registry: registrySchema.optional(),
     access: accessSchema.optional(),
     provisioning: provisioningSchema.optional(),
+    history: historySchema.optional(),
     state_dir: z.string({ error: (iss) => expected("a folder path", iss.input) }).min(1).default("./state")
       .describe("Relative to the config file's folder"),
     sensors: z

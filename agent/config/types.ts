@@ -61,6 +61,16 @@ export interface SensorConfig {
   options: unknown;
 }
 
+export interface HistoryConfig {
+  enabled: boolean;
+  /** Absolute folder of the history segments (`history.path`, default <stateDir>/history). */
+  dir: string;
+  keepMs: number;
+  maxBytes: number;
+  flushMs: number;
+  maxFieldsPerRequest: number;
+}
+
 export interface ThingConfig {
   /** Absolute path of the config file. */
   file: string;
@@ -72,4 +82,6 @@ export interface ThingConfig {
   /** Absolute path (`state_dir`, default ./state next to the config file). */
   stateDir: string;
   sensors: SensorConfig[];
+  /** The `history` section; loadConfig always sets it (optional for hand-built configs). */
+  history?: HistoryConfig;
 }

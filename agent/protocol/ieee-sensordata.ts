@@ -15,6 +15,7 @@
 //   <err>text</err> in <resp> > <nd> > <ts> (OutputError / ReportErrors).
 // - SensorClient.RequestResponse: the IQ result may carry <accepted>, <started> or <resp>
 //   itself; our cached fast path puts <resp> in the result (one stanza).
+import { chunkNodeFields, MAX_FIELDS_PER_MESSAGE } from "./chunk.js";
 import { xml, type Element } from "@xmpp/xml";
 import { ProtocolError } from "../errors.js";
 import type { Field, FieldKind } from "../../drivers/types.js";
@@ -183,8 +184,27 @@ export function buildIeeeResp(ns: string, id: string, nodes: NodeFields[], failu
   );
 }
 
-export function buildIeeeRespMessage(ns: string, to: string, id: string, nodes: NodeFields[], failures: NodeFailure[]): Element {
-  return xml("message", { to }, buildIeeeResp(ns, id, nodes, failures));
+export function buildIeeeRespMessage(ns: string, to: string, id: string, nodes: NodeFields[], failures: NodeFailure[], more = false): Element {
+  return xml("message", { to }, buildIeeeResp(ns, id, nodes, failures, more));
+}
+
+/**
+ * The whole readout as <resp> messages of at most MAX_FIELDS_PER_MESSAGE fields each (no stanza
+ * grows past the server's limit); every one but the last says more='true', the errors go last.
+ */
+export function buildIeeeRespMessages(ns: string, to: string, id: string, nodes: NodeFields[], failures: NodeFailure[]): Element[] {
+  const chunks = chunkNodeFields(nodes.filter((n) => n.fields.length > 0));
+  if (chunks.length <= 1) return [buildIeeeRespMessage(ns, to, id, chunks[0] ?? [], failures)];
+  const out = chunks.map((chunk) => buildIeeeRespMessage(ns, to, id, chunk, [], true));
+  out.push(buildIeeeRespMessage(ns, to, id, [], failures));
+  return out;
+}
+
+/** Whether the readout fits one <resp> (so it may be the IQ result's payload). */
+export function fitsOneResp(nodes: readonly NodeFields[]): boolean {
+  let n = 0;
+  for (const node of nodes) n += node.fields.length;
+  return n <= MAX_FIELDS_PER_MESSAGE;
 }
 
 // Reading side (test clients and the demo reader): a <resp> back into plain records.

@@ -4,6 +4,7 @@ import { xml, type Element } from "@xmpp/xml";
 import { ProtocolError } from "../errors.js";
 import type { Field, FieldKind } from "../../drivers/types.js";
 import { NS_SENSORDATA } from "./ns.js";
+import { chunkNodeFields } from "./chunk.js";
 import { formatDateTime, isXsInt, parseXsBoolean, parseXsDateTime } from "./xsd.js";
 import { fieldValueText } from "./field-value.js";
 
@@ -208,11 +209,10 @@ export function buildFailureMessage(to: string, seqnr: string, errors: NodeFailu
  * Nothing to report → one empty <fields done='true'/>.
  */
 export function buildReadoutMessages(to: string, seqnr: string, nodes: NodeFields[], failures: NodeFailure[]): Element[] {
-  const withFields = nodes.filter((n) => n.fields.length > 0);
-  const messages: Element[] = [];
-  if (withFields.length > 0 || failures.length === 0) {
-    messages.push(buildFieldsMessage(to, seqnr, withFields, failures.length === 0));
-  }
+  // Large (historical) results span several <fields> messages (chunk.ts).
+  const chunks = chunkNodeFields(nodes.filter((n) => n.fields.length > 0));
+  const messages = chunks.map((c, i) => buildFieldsMessage(to, seqnr, c, failures.length === 0 && i === chunks.length - 1));
+  if (chunks.length === 0 && failures.length === 0) messages.push(buildFieldsMessage(to, seqnr, [], true));
   if (failures.length > 0) messages.push(buildFailureMessage(to, seqnr, failures, true));
   return messages;
 }

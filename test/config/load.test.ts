@@ -186,6 +186,7 @@ describe("durations", () => {
     [120_000, "2m"],
     [5_400_000, "90m"],
     [7_200_000, "2h"],
+    [2_592_000_000, "30d"],
     [0, "0ms"],
   ])("formatDuration(%j) = %j and parses back", (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
