@@ -22,12 +22,25 @@ export function bareJid(address: string): string {
 
 export class AccessPolicy {
   #readers: Set<string>;
+  #controllers: Set<string>;
 
   constructor(
     readers: readonly string[],
     private readonly owner: () => string | undefined,
+    controllers: readonly string[] = [],
   ) {
     this.#readers = new Set(readers.map(bareJid));
+    this.#controllers = new Set(controllers.map(bareJid));
+  }
+
+  setControllers(controllers: readonly string[]): void {
+    this.#controllers = new Set(controllers.map(bareJid));
+  }
+
+  /** XEP-0325 control (protocol.md §3.1): the owner and `access.controllers`, nobody else. */
+  canControl(from: string): boolean {
+    const bare = bareJid(from);
+    return bare !== "" && (this.isOwner(bare) || this.#controllers.has(bare));
   }
 
   setReaders(readers: readonly string[]): void {

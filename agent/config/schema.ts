@@ -115,6 +115,8 @@ const registrySchema = z.strictObject({
 const accessSchema = z.strictObject({
   owner: bareJid.optional(),
   readers: z.array(bareJid, { error: (iss) => expected("a list of bare JIDs", iss.input) }).default([]),
+  controllers: z.array(bareJid, { error: (iss) => expected("a list of bare JIDs", iss.input) }).default([])
+    .describe("Who may switch outputs (XEP-0325) besides the owner"),
 });
 
 const SENSOR_ID = /^[A-Za-z0-9_.-]{1,64}$/;

@@ -7,3 +7,4 @@ export const NS_DISCO_ITEMS = "http://jabber.org/protocol/disco#items";
 export const NS_PING = "urn:xmpp:ping";
 export const NS_VERSION = "jabber:iq:version";
 export const NS_ROSTER = "jabber:iq:roster";
+export const NS_CONTROL = "urn:xmpp:iot:control";

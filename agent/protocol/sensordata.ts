@@ -130,6 +130,7 @@ export function buildStartedMessage(to: string, seqnr: string): Element {
  */
 export function buildField(field: Field): Element {
   const attrs: Record<string, string> = { name: field.name, [field.kind ?? "momentary"]: "true", automaticReadout: "true" };
+  if (field.writable) attrs.writable = "true"; // a XEP-0325 parameter of this name exists (§1.3)
   switch (field.type) {
     case "numeric":
       return xml("numeric", { ...attrs, value: formatDecimal(field.value, field.decimals), unit: field.unit });
