@@ -8,10 +8,11 @@ import { AccessPolicy, bareJid } from "./access.js";
 import type { Poller } from "./poller.js";
 import { Registration } from "./registration.js";
 import { SensorDataService } from "./sensordata-service.js";
+import { ControlService, type ControlAuthorizer } from "./control-service.js";
 import type { StateStore } from "./state.js";
 import { boardSerial } from "./board.js";
 import { VERSION } from "./version.js";
-import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_DISCOVERY, NS_PING, NS_ROSTER, NS_SENSORDATA, NS_VERSION } from "./protocol/ns.js";
+import { NS_CONTROL, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_DISCOVERY, NS_PING, NS_ROSTER, NS_SENSORDATA, NS_VERSION } from "./protocol/ns.js";
 import { buildDiscoInfo, buildDiscoItems, buildVersion } from "./protocol/service-info.js";
 import { ProtocolError } from "./errors.js";
 import { IqRouter } from "./transport/iq-router.js";
@@ -28,12 +29,15 @@ export interface ThingOptions {
   /** PEM of the extra CA, read by the caller. */
   ca?: string;
   backoff?: BackoffPolicy;
+  /** Who may use XEP-0325 control; default: the owner and `access.controllers`. */
+  authorizeControl?: ControlAuthorizer;
 }
 
 export class Thing {
   readonly supervisor: Supervisor;
   readonly access: AccessPolicy;
   readonly sensorData: SensorDataService;
+  readonly control: ControlService;
   readonly registration: Registration;
   readonly #router: IqRouter;
   readonly #log: Logger;
@@ -42,7 +46,7 @@ export class Thing {
   constructor(private readonly o: ThingOptions) {
     const { config, store } = o;
     this.#log = o.log.child({ module: "thing" });
-    this.access = new AccessPolicy(config.access.readers, () => store.state.owner ?? this.#configOwner);
+    this.access = new AccessPolicy(config.access.readers, () => store.state.owner ?? this.#configOwner, config.access.controllers);
     this.#configOwner = config.access.owner;
 
     this.supervisor = new Supervisor({
@@ -65,6 +69,11 @@ export class Thing {
     const send = (stanzas: Element[]) => this.supervisor.send(...stanzas);
     const pollers = o.pollers;
     this.sensorData = new SensorDataService(typeof pollers === "function" ? pollers : () => pollers, this.access, send, o.log.child({ module: "sensordata" }));
+    this.control = new ControlService(
+      typeof pollers === "function" ? pollers : () => pollers,
+      o.authorizeControl ?? ((from) => this.access.canControl(from)),
+      o.log.child({ module: "control" }),
+    );
 
     const serial = boardSerial();
     this.registration = new Registration({
@@ -85,20 +94,23 @@ export class Thing {
       .on("get,set", NS_SENSORDATA, "cancel", this.sensorData.handleCancel)
       .on("get", NS_DISCO_INFO, "query", ({ child }) => {
         if (child.attrs.node) throw new ProtocolError("item-not-found", `Unknown node "${child.attrs.node}".`);
-        return buildDiscoInfo(name);
+        return buildDiscoInfo(name, undefined, this.control.hasParameters ? [NS_CONTROL] : []);
       })
       .on("get", NS_DISCO_ITEMS, "query", ({ child }) => buildDiscoItems(child.attrs.node))
       .on("get", NS_PING, "ping", () => undefined)
       .on("get", NS_VERSION, "query", () => buildVersion("thingd", VERSION, `${os.type()} ${os.release()}`))
       .on("set", NS_DISCOVERY, "claimed", this.registration.handleClaimed)
       .on("set", NS_DISCOVERY, "removed", this.registration.handleRemoved)
-      .on("set", NS_DISCOVERY, "disowned", this.registration.handleDisowned);
+      .on("set", NS_DISCOVERY, "disowned", this.registration.handleDisowned)
+      .on("set", NS_CONTROL, "set", this.control.handleSet)
+      .on("get", NS_CONTROL, "getForm", this.control.handleGetForm);
   }
 
   /** Apply a reloaded `access` section (SIGHUP); takes effect for the next request. */
   updateAccess(access: ThingConfig["access"]): void {
     this.#configOwner = access.owner;
     this.access.setReaders(access.readers);
+    this.access.setControllers(access.controllers);
   }
 
   start(): void {
@@ -124,6 +136,8 @@ export class Thing {
           return undefined;
         }
         if (stanza.name === "presence") return await this.#presence(conn, stanza);
+        const set = stanza.name === "message" && stanza.attrs.type !== "error" ? stanza.getChild("set", NS_CONTROL) : undefined;
+        if (set) return void this.control.handleMessage(stanza, set); // fire-and-forget: no reply (§3.2)
       } catch (err) {
         // Nothing from the network may crash the agent.
         this.#log.error({ err, stanza: stanza.toString().slice(0, 500) }, "failed to handle stanza");
