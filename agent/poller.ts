@@ -27,12 +27,16 @@ export class Poller {
   readCount = 0;
   #inFlight: Promise<Reading> | undefined;
   #closed = new AbortController();
+  /** The sensor reported a change since `latest` was read (an output's pulse ended). */
+  #changed = false;
 
   constructor(
     readonly options: PollerOptions,
     private readonly sensor: Sensor,
     private readonly log: Logger,
-  ) {}
+  ) {
+    sensor.onChange?.(() => (this.#changed = true));
+  }
 
   get id(): string {
     return this.options.id;
@@ -41,7 +45,7 @@ export class Poller {
   /** The cached reading if it is younger than the poll period and no newer failure exists. */
   fresh(now = Date.now()): Reading | undefined {
     const r = this.latest;
-    if (!r || now - r.at > this.options.periodMs) return undefined;
+    if (!r || this.#changed || now - r.at > this.options.periodMs) return undefined;
     if (this.lastError && this.lastError.at > r.at) return undefined;
     return r;
   }
@@ -65,6 +69,7 @@ export class Poller {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = AbortSignal.any([timeout, this.#closed.signal]);
     const started = Date.now();
+    this.#changed = false;
     try {
       const fields = await raceAbort(this.sensor.read(signal), signal, () =>
         timeout.aborted ? new ReadTimeoutError(`read timed out after ${timeoutMs} ms`) : new Error("sensor closed"),

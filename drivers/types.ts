@@ -85,6 +85,8 @@ export interface Sensor {
   parameters?: readonly ControlParameterInfo[];
   /** Apply one parameter; `value.type` matches the parameter's type (the caller checks). */
   write?(name: string, value: ControlValue, signal: AbortSignal): Promise<void>;
+  /** Called when the value changes by itself (a pulse ending), so cached readings are dropped. */
+  onChange?(listener: () => void): () => void;
 }
 
 export interface DriverContext {

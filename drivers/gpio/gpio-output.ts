@@ -73,6 +73,7 @@ export const gpioOutput: DriverDefinition<GpioOutputConfig> = {
     });
     const pulseMs = config.pulse === undefined ? undefined : parsePulse(config.pulse);
     let pulseTimer: NodeJS.Timeout | undefined;
+    const listeners = new Set<() => void>();
     let closed = false;
     // Serialise writes: a pulse ending while a client switches must not interleave.
     let chain: Promise<void> = Promise.resolve();
@@ -109,12 +110,19 @@ export const gpioOutput: DriverDefinition<GpioOutputConfig> = {
         if (value.value && pulseMs !== undefined) {
           pulseTimer = setTimeout(() => {
             pulseTimer = undefined;
-            set(false).catch((err: unknown) => ctx.log.error({ err }, "pulse end: cannot switch the output off"));
+            set(false)
+              .then(() => listeners.forEach((l) => l()))
+              .catch((err: unknown) => ctx.log.error({ err }, "pulse end: cannot switch the output off"));
           }, pulseMs);
         }
       },
+      onChange(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
       async close() {
         if (closed) return;
+        listeners.clear();
         closed = true;
         cancelPulse();
         try {

@@ -32,9 +32,9 @@ beforeEach(() => {
   FakeGpio.instances = [];
 });
 
-async function relay(id: string, pin: number): Promise<Poller> {
+async function relay(id: string, pin: number, extra: Record<string, unknown> = {}): Promise<Poller> {
   const bus = { serial: () => { throw new Error("none"); }, gpio: (o: Parameters<typeof openGpioLine>[0], l: typeof log) => openGpioLine(o, l, { sysfsRoot: root, loadOnoff }) };
-  const sensor = await gpioOutput.open(gpioOutputConfigSchema.parse({ pin, field: "relay" }), { bus, log, id });
+  const sensor = await gpioOutput.open(gpioOutputConfigSchema.parse({ pin, field: "relay", ...extra }), { bus, log, id });
   return new Poller({ id, driver: "gpio-output", periodMs: 3_600_000, timeoutMs: 500 }, sensor, log);
 }
 
@@ -84,6 +84,17 @@ describe("ControlService", () => {
     // The write refreshed the node's cache: the next readout shows the new value without a read.
     expect(b.fresh()?.fields).toMatchObject([{ name: "relay", value: true, writable: true }]);
     await Promise.all([a.close(), b.close()]);
+  });
+
+  it("a pulse ending by itself drops the cached reading, so the next readout shows it off", async () => {
+    const a = await relay("a", 4, { pulse: "50ms" });
+    const svc = new ControlService(() => [a], () => true, log);
+    expect(code(await call(svc, "owner@x/app", setEl(bool("relay", "true"))))).toBe("OK");
+    expect(a.fresh()?.fields[0]?.value).toBe(true);
+    await expect.poll(() => a.fresh(), { timeout: 2_000 }).toBeUndefined();
+    expect((await a.momentary()).fields[0]?.value).toBe(false);
+    expect(a.fresh()?.fields[0]?.value).toBe(false);
+    await a.close();
   });
 
   it("by default the owner and access.controllers may control, readers may not", async () => {

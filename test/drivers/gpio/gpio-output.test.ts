@@ -95,11 +95,14 @@ describe("gpio-output", () => {
 
   it("pulse: on, then off by itself; a false write or close ends it early", async () => {
     const { sensor, g } = await open({ pin: 17, pulse: "80ms" });
+    let changes = 0;
+    sensor.onChange!(() => changes++);
     const started = performance.now();
     await sensor.write!("output", on, signal);
-    expect(g.physical).toBe(1);
+    expect([g.physical, changes]).toStrictEqual([1, 0]);
     await expect.poll(() => g.physical, { timeout: 2_000, interval: 5 }).toBe(0);
     expect(performance.now() - started).toBeGreaterThanOrEqual(75);
+    await expect.poll(() => changes).toBe(1); // the readout cache learns the pulse ended
 
     await sensor.write!("output", on, signal);
     await sensor.write!("output", off, signal);
