@@ -9,6 +9,8 @@ import { xml, type Element } from "@xmpp/xml";
 import { AccessPolicy } from "../../agent/access.js";
 import { ControlService, type ControlAuthorizer } from "../../agent/control-service.js";
 import { Poller } from "../../agent/poller.js";
+import { SensorSet } from "../../agent/sensor-set.js";
+import { createBusFactory } from "../../drivers/bus/index.js";
 import { NS_CONTROL } from "../../agent/protocol/ns.js";
 import type { IqOutcome } from "../../agent/transport/iq-router.js";
 import { openGpioLine } from "../../drivers/bus/gpio.js";
@@ -95,6 +97,24 @@ describe("ControlService", () => {
     expect((await a.momentary()).fields[0]?.value).toBe(false);
     expect(a.fresh()?.fields[0]?.value).toBe(false);
     await a.close();
+  });
+
+  it("outputs go to their safe state when a reload removes or changes them, and on shutdown", async () => {
+    const sensors = new SensorSet(createBusFactory({ sysfsRoot: root, gpioLoadOnoff: loadOnoff }), log);
+    const entry = (id: string, pin: number, options: Record<string, unknown> = {}) => ({
+      id, driver: "gpio-output", schedule: { kind: "every" as const, ms: 3_600_000 }, periodMs: 3_600_000, timeoutMs: 500,
+      options: gpioOutputConfigSchema.parse({ pin, ...options }),
+    });
+    await sensors.apply([entry("a", 4), entry("b", 5, { safe_state: "on" })]);
+    const svc = new ControlService(() => sensors.pollers, () => true, log);
+    expect(code(await call(svc, "owner@x/app", setEl(bool("output", "true"))))).toBe("OK");
+    const [a, b] = FakeGpio.instances;
+    expect([a!.physical, b!.physical]).toStrictEqual([1, 1]);
+    await sensors.apply([entry("b", 5, { safe_state: "on", initial: "off" })]); // a removed; b's options unchanged
+    expect([a!.physical, a!.unexported, b!.unexported]).toStrictEqual([0, true, false]);
+    expect(code(await call(svc, "owner@x/app", setEl(bool("output", "false"))))).toBe("OK");
+    await sensors.close();
+    expect([b!.physical, b!.unexported]).toStrictEqual([1, true]);
   });
 
   it("by default the owner and access.controllers may control, readers may not", async () => {
