@@ -61,17 +61,37 @@ export function restrictRead<Q extends { nodes: NodeRef[]; fieldNames: ReadonlyS
   return nodes === query.nodes && fieldNames === query.fieldNames ? query : { ...query, nodes, fieldNames };
 }
 
+function coversAll(d: ControlDecision, nodeIds: readonly string[], paramNames: readonly string[]): boolean {
+  if (!d.allowed) return false;
+  const nodes = d.nodes;
+  const params = d.paramNames;
+  return (!nodes || nodeIds.every((n) => nodes.includes(n))) && (!params || paramNames.every((p) => params.includes(p)));
+}
+
 export class AccessPolicy {
   #readers: Set<string>;
   #provisioning: ProvisioningClient | undefined;
+  #controllers: Set<string>;
 
   constructor(
     readers: readonly string[],
     private readonly owner: () => string | undefined,
     provisioning?: ProvisioningClient,
+    controllers: readonly string[] = [],
   ) {
     this.#readers = new Set(readers.map(bareJid));
     this.#provisioning = provisioning;
+    this.#controllers = new Set(controllers.map(bareJid));
+  }
+
+  setControllers(controllers: readonly string[]): void {
+    this.#controllers = new Set(controllers.map(bareJid));
+  }
+
+  /** Local control policy (no provisioning server): the owner and `access.controllers`. */
+  canControl(from: string): boolean {
+    const bare = bareJid(from);
+    return bare !== "" && (this.isOwner(bare) || this.#controllers.has(bare));
   }
 
   setReaders(readers: readonly string[]): void {
@@ -107,14 +127,26 @@ export class AccessPolicy {
 
   /**
    * May `from` set these parameters on these nodes (XEP-0325)? The owner always; else the
-   * provisioning server's canControl; without one, nobody else (protocol.md §3.1).
+   * provisioning server's canControl; without one, `access.controllers` (protocol.md §3.1).
    */
   async authorizeControl(from: string, nodeIds: readonly string[], paramNames: readonly string[], tokens: Tokens = {}): Promise<ControlDecision> {
     const bare = bareJid(from);
     if (bare === "") return DENY;
     if (this.isOwner(bare)) return ALLOW;
     if (this.#provisioning) return controlDecision(await this.#provisioning.canControl(bare, nodeIds, paramNames, tokens));
-    return DENY;
+    return this.#controllers.has(bare) ? ALLOW : DENY;
+  }
+
+  /**
+   * The control service's yes/no: a <set> goes ahead only when every node and parameter it
+   * names is allowed (a provisioning answer that narrows them refuses the whole <set>, so a
+   * set is never half-applied).
+   */
+  mayControl(from: string, nodeIds: readonly string[], paramNames: readonly string[], tokens: Tokens = {}): boolean | Promise<boolean> {
+    const bare = bareJid(from);
+    if (bare !== "" && this.isOwner(bare)) return true; // the latency path stays synchronous
+    if (!this.#provisioning) return this.canControl(bare);
+    return this.authorizeControl(bare, nodeIds, paramNames, tokens).then((d) => coversAll(d, nodeIds, paramNames));
   }
 
   /** Approve a presence subscription? Owner yes; else isFriend, or the readers without provisioning. */

@@ -1,7 +1,7 @@
 // One sensor's reading loop state: latest fields, last error, single-flight reads under a
 // hard timeout (a read that never finishes must not block later polls, prior-art.md node-cron).
 import type { Logger } from "pino";
-import type { Field, Sensor } from "../drivers/types.js";
+import type { ControlParameterInfo, ControlValue, Field, Sensor } from "../drivers/types.js";
 import { DriverError } from "./errors.js";
 
 export interface Reading {
@@ -30,12 +30,16 @@ export class Poller {
   #inFlight: Promise<Reading> | undefined;
   #closed = new AbortController();
   readonly #listeners: Array<(reading: Reading) => void> = [];
+  /** The sensor reported a change since `latest` was read (an output's pulse ended). */
+  #changed = false;
 
   constructor(
     readonly options: PollerOptions,
     private readonly sensor: Sensor,
     private readonly log: Logger,
-  ) {}
+  ) {
+    sensor.onChange?.(() => (this.#changed = true));
+  }
 
   get id(): string {
     return this.options.id;
@@ -49,7 +53,7 @@ export class Poller {
   /** The cached reading if it is younger than the poll period and no newer failure exists. */
   fresh(now = Date.now()): Reading | undefined {
     const r = this.latest;
-    if (!r || now - r.at > this.options.periodMs) return undefined;
+    if (!r || this.#changed || now - r.at > this.options.periodMs) return undefined;
     if (this.lastError && this.lastError.at > r.at) return undefined;
     return r;
   }
@@ -78,6 +82,7 @@ export class Poller {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = AbortSignal.any([timeout, this.#closed.signal]);
     const started = Date.now();
+    this.#changed = false;
     try {
       const fields = await raceAbort(this.sensor.read(signal), signal, () =>
         timeout.aborted ? new ReadTimeoutError(`read timed out after ${timeoutMs} ms`) : new Error("sensor closed"),
@@ -103,6 +108,28 @@ export class Poller {
       this.errorCount++;
       throw error;
     }
+  }
+
+  /** XEP-0325 parameters of this node (none for plain sensors). */
+  get parameters(): readonly ControlParameterInfo[] {
+    return this.sensor.parameters ?? [];
+  }
+
+  /**
+   * Apply one control parameter under the read timeout, then read again so the next readout
+   * shows the new value (a read already running may predate the write, so it is not shared).
+   */
+  async write(name: string, value: ControlValue): Promise<void> {
+    const { timeoutMs } = this.options;
+    if (!this.sensor.write) throw new Error(`${this.id} has no control parameters`);
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = AbortSignal.any([timeout, this.#closed.signal]);
+    await raceAbort(this.sensor.write(name, value, signal), signal, () =>
+      timeout.aborted ? new ReadTimeoutError(`write timed out after ${timeoutMs} ms`) : new Error("sensor closed"),
+    );
+    this.log.info({ parameter: name, value: String(value.value) }, "control parameter set");
+    await this.#inFlight?.catch(() => {});
+    await this.poll().catch(() => {}); // a failed read is logged and cached as the node's error
   }
 
   async close(): Promise<void> {

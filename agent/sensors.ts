@@ -31,6 +31,14 @@ async function openOrRetry(s: SensorConfig, bus: BusFactory, log: Logger): Promi
         sensor ??= await open();
         return sensor.read(signal);
       },
+      // Control parameters appear once a retry has opened the sensor.
+      get parameters() {
+        return sensor?.parameters;
+      },
+      async write(name, value, signal) {
+        if (!sensor?.write) throw new Error(`${s.id} is not open`);
+        return sensor.write(name, value, signal);
+      },
       async close() {
         await sensor?.close();
       },

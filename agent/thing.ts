@@ -8,10 +8,11 @@ import { AccessPolicy, bareJid } from "./access.js";
 import type { Poller } from "./poller.js";
 import { Registration } from "./registration.js";
 import { SensorDataService } from "./sensordata-service.js";
+import { ControlService, type ControlAuthorizer } from "./control-service.js";
 import type { StateStore } from "./state.js";
 import { boardSerial } from "./board.js";
 import { VERSION } from "./version.js";
-import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_PROVISIONING, NS_ROSTER, NS_SENSORDATA, NS_VERSION } from "./protocol/ns.js";
+import { NS_CONTROL, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_PROVISIONING, NS_ROSTER, NS_SENSORDATA, NS_VERSION } from "./protocol/ns.js";
 import { DISCOVERY_NAMESPACES } from "./protocol/discovery.js";
 import { ProvisioningClient } from "./provisioning.js";
 import { buildDiscoInfo, buildDiscoItems, buildVersion } from "./protocol/service-info.js";
@@ -34,12 +35,15 @@ export interface ThingOptions {
   backoff?: BackoffPolicy;
   /** The local history store, for historical readouts. */
   history?: HistorySource;
+  /** Who may use XEP-0325 control; default: owner, else provisioning canControl, else `access.controllers`. */
+  authorizeControl?: ControlAuthorizer;
 }
 
 export class Thing {
   readonly supervisor: Supervisor;
   readonly access: AccessPolicy;
   readonly sensorData: SensorDataService;
+  readonly control: ControlService;
   readonly registration: Registration;
   /** XEP-0324 client, when `provisioning.jid` is configured. */
   readonly provisioning: ProvisioningClient | undefined;
@@ -60,7 +64,7 @@ export class Thing {
         send: (stanza) => this.supervisor.send(stanza),
       });
     }
-    this.access = new AccessPolicy(config.access.readers, () => store.state.owner ?? this.#configOwner, this.provisioning);
+    this.access = new AccessPolicy(config.access.readers, () => store.state.owner ?? this.#configOwner, this.provisioning, config.access.controllers);
     this.#configOwner = config.access.owner;
 
     this.supervisor = new Supervisor({
@@ -83,6 +87,11 @@ export class Thing {
     const send = (stanzas: Element[]) => this.supervisor.send(...stanzas);
     const pollers = o.pollers;
     this.sensorData = new SensorDataService(typeof pollers === "function" ? pollers : () => pollers, this.access, send, o.log.child({ module: "sensordata" }), o.history);
+    this.control = new ControlService(
+      typeof pollers === "function" ? pollers : () => pollers,
+      o.authorizeControl ?? ((from, nodeIds, paramNames, tokens) => this.access.mayControl(from, nodeIds, paramNames, tokens)),
+      o.log.child({ module: "control" }),
+    );
 
     const serial = boardSerial();
     this.registration = new Registration({
@@ -103,7 +112,7 @@ export class Thing {
       .on("get,set", NS_SENSORDATA, "cancel", this.sensorData.handleCancel)
       .on("get", NS_DISCO_INFO, "query", ({ child }) => {
         if (child.attrs.node) throw new ProtocolError("item-not-found", `Unknown node "${child.attrs.node}".`);
-        return buildDiscoInfo(name);
+        return buildDiscoInfo(name, undefined, this.control.hasParameters ? [NS_CONTROL] : []);
       })
       .on("get", NS_DISCO_ITEMS, "query", ({ child }) => buildDiscoItems(child.attrs.node))
       .on("get", NS_PING, "ping", () => undefined)
@@ -120,12 +129,14 @@ export class Thing {
     for (const ns of IEEE_NAMESPACES) {
       this.#router.on("get,set", ns, "req", this.sensorData.handleRequest).on("get,set", ns, "cancel", this.sensorData.handleCancel);
     }
+    this.#router.on("set", NS_CONTROL, "set", this.control.handleSet).on("get", NS_CONTROL, "getForm", this.control.handleGetForm);
   }
 
   /** Apply a reloaded `access` section (SIGHUP); takes effect for the next request. */
   updateAccess(access: ThingConfig["access"]): void {
     this.#configOwner = access.owner;
     this.access.setReaders(access.readers);
+    this.access.setControllers(access.controllers);
   }
 
   start(): void {
@@ -155,6 +166,8 @@ export class Thing {
           return await this.#presence(conn, stanza);
         }
         if (stanza.name === "message" && this.provisioning) await this.provisioning.handleMessage(stanza);
+        const set = stanza.name === "message" && stanza.attrs.type !== "error" ? stanza.getChild("set", NS_CONTROL) : undefined;
+        if (set) return void this.control.handleMessage(stanza, set); // fire-and-forget: no reply (§3.2)
       } catch (err) {
         // Nothing from the network may crash the agent.
         this.#log.error({ err, stanza: stanza.toString().slice(0, 500) }, "failed to handle stanza");

@@ -96,12 +96,37 @@ export type Field =
   | NumericField | BooleanField | StringField
   | IntField | LongField | DateField | TimeField | DateTimeField | DurationField | EnumField;
 
+/** A XEP-0325 control value (protocol.md §3.2), already checked against its lexical form. */
+export type ControlValue =
+  | { type: "boolean"; value: boolean }
+  | { type: "int"; value: number } // 32-bit signed
+  | { type: "long"; value: bigint } // 64-bit signed
+  | { type: "double"; value: number }
+  | { type: "dateTime"; value: Date }
+  // Lexical forms kept as written: xs:date, xs:time, xs:duration, RRGGBB or RRGGBBAA.
+  | { type: "string" | "date" | "time" | "duration" | "color"; value: string };
+
+export type ControlValueType = ControlValue["type"];
+
+/** A control parameter a sensor accepts; a readout field of the same name is marked writable. */
+export interface ControlParameterInfo {
+  name: string;
+  type: ControlValueType;
+}
+
 /** An open sensor. `read` must honour `signal` (abort = timeout or shutdown). */
 export interface Sensor {
   read(signal: AbortSignal): Promise<Field[]>;
+  /** Drives safe states of outputs, then releases the hardware. */
   close(): Promise<void>;
   /** The part's model where the driver knows it (e.g. "sht4x"), for identity fields. */
   readonly model?: string;
+  /** XEP-0325 parameters (outputs only). */
+  parameters?: readonly ControlParameterInfo[];
+  /** Apply one parameter; `value.type` matches the parameter's type (the caller checks). */
+  write?(name: string, value: ControlValue, signal: AbortSignal): Promise<void>;
+  /** Called when the value changes by itself (a pulse ending), so cached readings are dropped. */
+  onChange?(listener: () => void): () => void;
 }
 
 export interface DriverContext {

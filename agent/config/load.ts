@@ -342,7 +342,7 @@ function resolve(
       keepaliveSeconds: parseDuration(xmpp.keepalive)! / 1000,
     },
     registry: { ...(map.registry?.jid !== undefined && { jid: map.registry.jid }), meta: map.registry?.meta ?? {} },
-    access: { ...(map.access?.owner !== undefined && { owner: map.access.owner }), readers: map.access?.readers ?? [] },
+    access: { ...(map.access?.owner !== undefined && { owner: map.access.owner }), readers: map.access?.readers ?? [], controllers: map.access?.controllers ?? [] },
     ...(map.provisioning && {
       provisioning: { jid: map.provisioning.jid, cacheMs: parseDuration(map.provisioning.cache)!, timeoutMs: parseDuration(map.provisioning.timeout)! },
     }),

@@ -116,6 +116,8 @@ const registrySchema = z.strictObject({
 const accessSchema = z.strictObject({
   owner: bareJid.optional(),
   readers: z.array(bareJid, { error: (iss) => expected("a list of bare JIDs", iss.input) }).default([]),
+  controllers: z.array(bareJid, { error: (iss) => expected("a list of bare JIDs", iss.input) }).default([])
+    .describe("Who may switch outputs (XEP-0325) besides the owner"),
 });
 
 // XEP-0324 provisioning server (protocol.md §3.1): asked who may befriend, read and control.

@@ -35,6 +35,8 @@ export interface RegistryConfig {
 export interface AccessConfig {
   owner?: string;
   readers: string[];
+  /** Bare JIDs that may use XEP-0325 control besides the owner. */
+  controllers: string[];
 }
 
 export interface ProvisioningConfig {

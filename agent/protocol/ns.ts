@@ -13,3 +13,4 @@ export const NS_IEEE_SENSORDATA_ALIASES = ["urn:ieee:iot:sd", "urn:nfi:iot:sd:1.
 /** XEP-0347's IEEE successor namespace: the same element names (protocol.md §1.8). */
 export const NS_DISCOVERY_IEEE = "urn:ieee:iot:disco:1.0";
 export const NS_PROVISIONING = "urn:xmpp:iot:provisioning";
+export const NS_CONTROL = "urn:xmpp:iot:control";

@@ -5,12 +5,13 @@ import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_IEEE_SENSORDATA, NS_PING, NS_SENSORDA
 /** Never advertise the discovery or provisioning features: they mark a registry (§4). */
 export const FEATURES = [NS_DISCO_INFO, NS_SENSORDATA, NS_IEEE_SENSORDATA, NS_PING, NS_VERSION] as const;
 
-export function buildDiscoInfo(name: string, node?: string): Element {
+/** `extra`: features that depend on the sensors, e.g. urn:xmpp:iot:control when some node is writable. */
+export function buildDiscoInfo(name: string, node?: string, extra: readonly string[] = []): Element {
   return xml(
     "query",
     { xmlns: NS_DISCO_INFO, node },
     xml("identity", { category: "client", type: "bot", name }),
-    ...FEATURES.map((v) => xml("feature", { var: v })),
+    ...[...FEATURES, ...extra].map((v) => xml("feature", { var: v })),
   );
 }
 

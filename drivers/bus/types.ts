@@ -86,7 +86,11 @@ export interface I2cDevice {
 export interface GpioOptions {
   /** BCM pin number as printed on pinout diagrams (GPIO17 = 17). */
   pin: number;
-  direction: "in" | "out";
+  /**
+   * "high"/"low": an output starting at that raw (physical, before active-low) level without a
+   * glitch (kernel sysfs gpio ABI); "out" starts it low.
+   */
+  direction: "in" | "out" | "high" | "low";
   edge?: "none" | "rising" | "falling" | "both";
   activeLow?: boolean;
   /** Debounce in ms for watched inputs. */

@@ -156,6 +156,7 @@ describe("thingd against Prosody", () => {
     expect(features).toContain(NS_SENSORDATA);
     expect(features).toContain("urn:xmpp:ping");
     expect(features).not.toContain(NS_DISCOVERY);
+    expect(features).not.toContain("urn:xmpp:iot:control"); // no writable node here
     const ping = await reader.iq(xml("iq", { type: "get", to: THING }, xml("ping", { xmlns: "urn:xmpp:ping" })));
     expect(ping.attrs.type).toBe("result");
     const version = await reader.iq(xml("iq", { type: "get", to: THING }, xml("query", { xmlns: "jabber:iq:version" })));

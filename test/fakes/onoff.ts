@@ -16,6 +16,12 @@ export class FakeGpio {
     readonly options: { activeLow?: boolean; debounceTimeout?: number },
   ) {
     FakeGpio.instances.push(this);
+    // "high"/"low" set the raw level of a new output (kernel sysfs ABI); `level` is what reads see.
+    if (direction === "high" || direction === "low") this.level = ((direction === "high" ? 1 : 0) ^ (options.activeLow ? 1 : 0)) as Value;
+  }
+  /** The pin's electrical level: `level` through active-low, as the kernel drives it. */
+  get physical(): Value {
+    return (this.level ^ (this.options.activeLow ? 1 : 0)) as Value;
   }
   readSync(): Value {
     return this.level;
@@ -23,11 +29,14 @@ export class FakeGpio {
   async read(): Promise<Value> {
     return this.level;
   }
+  // An output reads back what it drives.
   writeSync(v: Value): void {
     this.written.push(v);
+    this.level = v;
   }
   async write(v: Value): Promise<void> {
     this.written.push(v);
+    this.level = v;
   }
   watch(cb: Cb): void {
     this.listeners.push(cb);

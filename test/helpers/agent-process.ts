@@ -22,9 +22,11 @@ export interface AgentProcess {
   exited: Promise<number | null>;
 }
 
-export function runThingd(args: string[], env: NodeJS.ProcessEnv = {}): AgentProcess {
+/** `wrap`: a command that execs the rest, e.g. `unshare -m …` (must keep the pid, for signals). */
+export function runThingd(args: string[], env: NodeJS.ProcessEnv = {}, wrap: string[] = []): AgentProcess {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" (npm test does it)`);
-  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const [cmd, ...argv] = [...wrap, process.execPath, MAIN, ...args] as [string, ...string[]];
+  const child = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const lines: LogLine[] = [];
   const stderr: string[] = [];
   const waiters = new Set<() => void>();

@@ -1,0 +1,222 @@
+// End to end, XEP-0325 control: a real Prosody, the test registry component, and the real thingd
+// process with two gpio-output relays. GPIO without hardware: thingd runs in a private mount
+// namespace (`unshare -m`, root) where a folder of ours is bind-mounted on /sys/class, holding a
+// gpiochip and pre-exported gpioN/ files. The real onoff writes the value files there, and this
+// test reads them from outside (as test/drivers/bus/gpio.test.ts does for one line).
+import { spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { xml, type Element } from "@xmpp/xml";
+import { startProsody, type ProsodyServer } from "../../scripts/lib/local-prosody.js";
+import { startRegistry, type TestRegistry } from "../../scripts/lib/test-registry.js";
+import { runThingd, type AgentProcess } from "../helpers/agent-process.js";
+import { ReaderClient } from "../../scripts/lib/reader-client.js";
+import { localXmppSection } from "../../scripts/lib/sensor-map-yaml.js";
+import { NS_CONTROL, NS_STANZAS } from "../../agent/protocol/ns.js";
+
+const THING = "thing@localhost/gateway";
+// BCM 17 and 27 on a gpiochip at base 512 (Pi 4, kernel 6.6+) → gpio529 and gpio539.
+const LINES = { relay1: "gpio529", relay2: "gpio539" } as const;
+let server: ProsodyServer;
+let registry: TestRegistry;
+let agent: AgentProcess;
+let dir: string;
+let ca: string;
+const clients = new Map<string, ReaderClient>();
+
+async function client(user: string): Promise<ReaderClient> {
+  let c = clients.get(user);
+  if (!c) {
+    c = await ReaderClient.connect({ service: server.service, domain: "localhost", jid: `${user}@localhost`, password: `${user}-pw`, ca });
+    clients.set(user, c);
+  }
+  return c;
+}
+
+const gpioDir = () => path.join(dir, "sysclass", "gpio");
+const sysfs = async (node: keyof typeof LINES, file = "value") => (await readFile(path.join(gpioDir(), LINES[node], file), "utf8")).trim();
+
+function sensorMap(): string {
+  return `${localXmppSection(server, { resource: "gateway", passwordFile: "./secret", keepalive: "5s" })}registry:
+  jid: registry.localhost
+access:
+  owner: owner@localhost
+  readers: [reader@localhost]
+  controllers: [controller@localhost]
+state_dir: ./state
+sensors:
+  - id: relay1
+    driver: gpio-output
+    every: 1h
+    pin: 17
+    active_low: true
+    field: relay
+  - id: relay2
+    driver: gpio-output
+    every: 1h
+    pin: 27
+    safe_state: "on"
+    field: relay
+  - id: room
+    driver: simulated
+    every: 1s
+    fields:
+      - { name: temperature, unit: "°C", value: 21.4, decimals: 2 }
+`;
+}
+
+async function fakeGpioTree(): Promise<void> {
+  const chip = path.join(gpioDir(), "gpiochip512");
+  await mkdir(chip, { recursive: true });
+  await writeFile(path.join(chip, "base"), "512\n");
+  await writeFile(path.join(chip, "label"), "pinctrl-bcm2711\n");
+  await writeFile(path.join(chip, "ngpio"), "58\n");
+  await writeFile(path.join(gpioDir(), "export"), "");
+  await writeFile(path.join(gpioDir(), "unexport"), "");
+  // A tmpfs/plain folder does not create gpioN/ on export: pre-create them (onoff then reuses them).
+  for (const line of Object.values(LINES)) {
+    await mkdir(path.join(gpioDir(), line));
+    for (const [f, v] of [["value", "0\n"], ["direction", "in\n"], ["edge", "none\n"], ["active_low", "0\n"]] as const) {
+      await writeFile(path.join(gpioDir(), line, f), v);
+    }
+  }
+}
+
+const set = (to: string, ...children: Element[]) => xml("iq", { type: "set", to }, xml("set", { xmlns: NS_CONTROL, "xml:lang": "en" }, ...children));
+const node = (nodeId: string) => xml("node", { nodeId });
+const bool = (name: string, value: string) => xml("boolean", { name, value });
+
+/** [condition, setResponse code, paramError var] of an error reply. */
+function errorOf(reply: Element): [string | undefined, string | undefined, string | undefined] {
+  expect(reply.attrs.type).toBe("error");
+  const error = reply.getChild("error")!;
+  const condition = error.getChildElements().find((c) => c.getNS() === NS_STANZAS && c.name !== "text")?.name;
+  return [condition, reply.getChild("setResponse", NS_CONTROL)?.attrs.responseCode, error.getChild("paramError", NS_CONTROL)?.attrs.var];
+}
+
+beforeAll(async () => {
+  // Requirements are checked, not assumed: a missing one FAILS with the reason.
+  expect(process.getuid?.(), "needs root for unshare -m and mount --bind").toBe(0);
+  expect(spawnSync("unshare", ["--version"]).error, "needs unshare from util-linux").toBeUndefined();
+  server = await startProsody({
+    users: ["thing", "owner", "controller", "reader", "stranger"].map((u) => ({ user: u, password: `${u}-pw` })),
+    components: [{ domain: "registry.localhost", secret: "registry-secret" }],
+  });
+  ca = await readFile(server.caFile, "utf8");
+  registry = await startRegistry(server, { domain: "registry.localhost", secret: "registry-secret" });
+  dir = await mkdtemp(path.join(tmpdir(), "thingd-control-"));
+  await fakeGpioTree();
+  await writeFile(path.join(dir, "secret"), "thing-pw\n");
+  await writeFile(path.join(dir, "sensors.yaml"), sensorMap());
+  const wrap = ["unshare", "-m", "--propagation", "private", "sh", "-c", 'mount --bind "$0" /sys/class && exec "$@"', path.join(dir, "sysclass")];
+  agent = runThingd(["run", "-c", path.join(dir, "sensors.yaml"), "--log-level", "debug"], {}, wrap);
+  await agent.waitForLog((l) => l.msg === "registered with the Thing Registry", 30_000);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.allSettled([...clients.values()].map((c) => c.stop()));
+  await agent?.stop("SIGKILL");
+  await registry?.stop();
+  await server?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("XEP-0325 control against Prosody", () => {
+  it("exports the relays at their initial state; disco#info advertises control", async () => {
+    expect([await sysfs("relay1", "direction"), await sysfs("relay1", "active_low"), await sysfs("relay1")]).toStrictEqual(["high", "1", "0"]);
+    expect([await sysfs("relay2", "direction"), await sysfs("relay2")]).toStrictEqual(["low", "0"]);
+    const reader = await client("reader");
+    const info = await reader.iq(xml("iq", { type: "get", to: THING }, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" })));
+    expect(info.getChild("query")!.getChildren("feature").map((f) => f.attrs.var)).toContain(NS_CONTROL);
+  });
+
+  it("the owner switches a relay: setResponse OK, the line changes, the next readout shows it writable", async () => {
+    const owner = await client("owner");
+    const reply = await owner.iq(set(THING, node("relay1"), bool("relay", "true")));
+    expect(reply.attrs.type).toBe("result");
+    expect(reply.getChild("setResponse", NS_CONTROL)?.attrs.responseCode).toBe("OK");
+    expect(await sysfs("relay1")).toBe("1");
+    expect(await sysfs("relay2")).toBe("0");
+    const r = await owner.read(THING, { momentary: "true" }, [node("relay1")]);
+    expect(r.fields.map((f) => [f.node, f.name, f.element, f.value])).toStrictEqual([["relay1", "relay", "boolean", "true"]]);
+    expect(r.fields[0]!.flags.filter((f) => f !== "value").sort()).toStrictEqual(["automaticReadout", "momentary", "writable"]);
+    const room = await owner.read(THING, { momentary: "true" }, [node("room")]);
+    expect(room.fields[0]!.flags).not.toContain("writable");
+  });
+
+  it("a configured controller may switch; a reader and a stranger get forbidden and change nothing", async () => {
+    const controller = await client("controller");
+    expect((await controller.iq(set(THING, node("relay1"), bool("relay", "false")))).attrs.type).toBe("result");
+    expect(await sysfs("relay1")).toBe("0");
+    for (const user of ["reader", "stranger"]) {
+      const c = await client(user);
+      const reply = await c.iq(set(THING, node("relay1"), bool("relay", "true")));
+      expect(errorOf(reply), user).toStrictEqual(["forbidden", "InsufficientPrivileges", undefined]);
+      // Unknown nodes are not revealed to them either.
+      expect(errorOf(await c.iq(set(THING, node("cellar"), bool("relay", "true"))))[0]).toBe("forbidden");
+    }
+    expect(await sysfs("relay1")).toBe("0");
+  });
+
+  it("unknown parameter, wrong type, bad value and unknown node: the right errors, nothing applied", async () => {
+    const owner = await client("owner");
+    expect(errorOf(await owner.iq(set(THING, node("relay1"), bool("Relay", "true"))))).toStrictEqual(["item-not-found", "NotFound", "Relay"]);
+    expect(errorOf(await owner.iq(set(THING, node("room"), bool("relay", "true"))))).toStrictEqual(["item-not-found", "NotFound", "relay"]);
+    expect(errorOf(await owner.iq(set(THING, node("relay1"), xml("int", { name: "relay", value: "1" }))))).toStrictEqual(["bad-request", "FormError", "relay"]);
+    expect(errorOf(await owner.iq(set(THING, node("relay1"), bool("relay", "maybe"))))).toStrictEqual(["bad-request", "FormError", "relay"]);
+    expect(errorOf(await owner.iq(set(THING, node("cellar"), bool("relay", "true"))))).toStrictEqual(["item-not-found", "NotFound", undefined]);
+    // Every parameter is checked before the first write: the valid first one is not applied.
+    const mixed = await owner.iq(set(THING, node("relay1"), bool("relay", "true"), bool("relay", "2")));
+    expect(errorOf(mixed)).toStrictEqual(["bad-request", "FormError", "relay"]);
+    expect(mixed.getChild("error")!.getChild("paramError", NS_CONTROL)!.text()).toMatch(/expected xs:boolean/);
+    expect(errorOf(await owner.iq(set(THING, xml("x", { xmlns: "jabber:x:data", type: "submit" }))))).toStrictEqual(["feature-not-implemented", "NotImplemented", undefined]);
+    expect([await sysfs("relay1"), await sysfs("relay2")]).toStrictEqual(["0", "0"]);
+  });
+
+  it("parameters apply in document order; without <node> every node having the parameter is set", async () => {
+    const owner = await client("owner");
+    expect((await owner.iq(set(THING, node("relay2"), bool("relay", "true"), bool("relay", "false")))).attrs.type).toBe("result");
+    expect(await sysfs("relay2")).toBe("0");
+    expect((await owner.iq(set(THING, bool("relay", "true")))).attrs.type).toBe("result");
+    expect([await sysfs("relay1"), await sysfs("relay2")]).toStrictEqual(["1", "1"]);
+    expect((await owner.iq(set(THING, bool("relay", "0")))).attrs.type).toBe("result");
+    expect([await sysfs("relay1"), await sysfs("relay2")]).toStrictEqual(["0", "0"]);
+    expect(errorOf(await owner.iq(set(THING, bool("pump", "true"))))).toStrictEqual(["item-not-found", "NotFound", "pump"]);
+  });
+
+  it("a <set> in a message is applied without any reply, errors included", async () => {
+    const owner = await client("owner");
+    const anything = owner.waitFor((el) => el.attrs.from === THING && (el.name === "message" || el.name === "iq"), 1_500).then(
+      (el) => el.toString(),
+      () => "nothing",
+    );
+    await owner.conn.entity.send(xml("message", { to: THING }, xml("set", { xmlns: NS_CONTROL }, node("relay2"), bool("relay", "true"))));
+    await owner.conn.entity.send(xml("message", { to: THING }, xml("set", { xmlns: NS_CONTROL }, node("relay2"), bool("nope", "true"))));
+    await expect.poll(() => sysfs("relay2"), { timeout: 5_000, interval: 50 }).toBe("1");
+    expect(await anything).toBe("nothing");
+    // A stranger's message is ignored silently too.
+    const stranger = await client("stranger");
+    await stranger.conn.entity.send(xml("message", { to: THING }, xml("set", { xmlns: NS_CONTROL }, node("relay1"), bool("relay", "true"))));
+    await agent.waitForLog((l) => l.msg === "control message refused" && l.condition === "forbidden");
+    expect(await sysfs("relay1")).toBe("0");
+  });
+
+  it("getForm gets feature-not-implemented with setResponse NotImplemented", async () => {
+    const owner = await client("owner");
+    const reply = await owner.iq(xml("iq", { type: "get", to: THING }, xml("getForm", { xmlns: NS_CONTROL, "xml:lang": "en" }, node("relay1"))));
+    expect(errorOf(reply)).toStrictEqual(["feature-not-implemented", "NotImplemented", undefined]);
+  });
+
+  it("on SIGTERM every output goes to its safe state", async () => {
+    const owner = await client("owner");
+    // Every parameter of a <set> applies to every <node> of it, so two requests.
+    expect((await owner.iq(set(THING, node("relay1"), bool("relay", "true")))).attrs.type).toBe("result");
+    expect((await owner.iq(set(THING, node("relay2"), bool("relay", "false")))).attrs.type).toBe("result");
+    expect([await sysfs("relay1"), await sysfs("relay2")]).toStrictEqual(["1", "0"]);
+    expect(await agent.stop("SIGTERM")).toBe(0);
+    // relay1: safe_state off (default); relay2: safe_state on.
+    expect([await sysfs("relay1"), await sysfs("relay2")]).toStrictEqual(["0", "1"]);
+  });
+});
