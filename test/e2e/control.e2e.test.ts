@@ -1,10 +1,6 @@
 // End to end, XEP-0325 control: a real Prosody, the test registry component, and the real thingd
-// process with two gpio-output relays. GPIO without hardware: thingd runs in a private mount
-// namespace (`unshare -m`, root) where a folder of ours is bind-mounted on /sys/class, holding a
-// gpiochip and pre-exported gpioN/ files. The real onoff writes the value files there, and this
-// test reads them from outside (as test/drivers/bus/gpio.test.ts does for one line).
-import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+// process with two gpio-output relays, GPIO through test/helpers/gpio-namespace.ts.
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +8,7 @@ import { xml, type Element } from "@xmpp/xml";
 import { startProsody, type ProsodyServer } from "../../scripts/lib/local-prosody.js";
 import { startRegistry, type TestRegistry } from "../../scripts/lib/test-registry.js";
 import { runThingd, type AgentProcess } from "../helpers/agent-process.js";
+import { expectNamespaceSupport, fakeGpioTree, type FakeGpioTree } from "../helpers/gpio-namespace.js";
 import { ReaderClient } from "../../scripts/lib/reader-client.js";
 import { localXmppSection } from "../../scripts/lib/sensor-map-yaml.js";
 import { NS_CONTROL, NS_STANZAS } from "../../agent/protocol/ns.js";
@@ -35,8 +32,8 @@ async function client(user: string): Promise<ReaderClient> {
   return c;
 }
 
-const gpioDir = () => path.join(dir, "sysclass", "gpio");
-const sysfs = async (node: keyof typeof LINES, file = "value") => (await readFile(path.join(gpioDir(), LINES[node], file), "utf8")).trim();
+let gpio: FakeGpioTree;
+const sysfs = (node: keyof typeof LINES, file = "value") => gpio.read(LINES[node], file);
 
 function sensorMap(): string {
   return `${localXmppSection(server, { resource: "gateway", passwordFile: "./secret", keepalive: "5s" })}registry:
@@ -67,22 +64,6 @@ sensors:
 `;
 }
 
-async function fakeGpioTree(): Promise<void> {
-  const chip = path.join(gpioDir(), "gpiochip512");
-  await mkdir(chip, { recursive: true });
-  await writeFile(path.join(chip, "base"), "512\n");
-  await writeFile(path.join(chip, "label"), "pinctrl-bcm2711\n");
-  await writeFile(path.join(chip, "ngpio"), "58\n");
-  await writeFile(path.join(gpioDir(), "export"), "");
-  await writeFile(path.join(gpioDir(), "unexport"), "");
-  // A tmpfs/plain folder does not create gpioN/ on export: pre-create them (onoff then reuses them).
-  for (const line of Object.values(LINES)) {
-    await mkdir(path.join(gpioDir(), line));
-    for (const [f, v] of [["value", "0\n"], ["direction", "in\n"], ["edge", "none\n"], ["active_low", "0\n"]] as const) {
-      await writeFile(path.join(gpioDir(), line, f), v);
-    }
-  }
-}
 
 const set = (to: string, ...children: Element[]) => xml("iq", { type: "set", to }, xml("set", { xmlns: NS_CONTROL, "xml:lang": "en" }, ...children));
 const node = (nodeId: string) => xml("node", { nodeId });
@@ -98,8 +79,7 @@ function errorOf(reply: Element): [string | undefined, string | undefined, strin
 
 beforeAll(async () => {
   // Requirements are checked, not assumed: a missing one FAILS with the reason.
-  expect(process.getuid?.(), "needs root for unshare -m and mount --bind").toBe(0);
-  expect(spawnSync("unshare", ["--version"]).error, "needs unshare from util-linux").toBeUndefined();
+  expectNamespaceSupport();
   server = await startProsody({
     users: ["thing", "owner", "controller", "reader", "stranger"].map((u) => ({ user: u, password: `${u}-pw` })),
     components: [{ domain: "registry.localhost", secret: "registry-secret" }],
@@ -107,11 +87,10 @@ beforeAll(async () => {
   ca = await readFile(server.caFile, "utf8");
   registry = await startRegistry(server, { domain: "registry.localhost", secret: "registry-secret" });
   dir = await mkdtemp(path.join(tmpdir(), "thingd-control-"));
-  await fakeGpioTree();
+  gpio = await fakeGpioTree(dir, Object.values(LINES));
   await writeFile(path.join(dir, "secret"), "thing-pw\n");
   await writeFile(path.join(dir, "sensors.yaml"), sensorMap());
-  const wrap = ["unshare", "-m", "--propagation", "private", "sh", "-c", 'mount --bind "$0" /sys/class && exec "$@"', path.join(dir, "sysclass")];
-  agent = runThingd(["run", "-c", path.join(dir, "sensors.yaml"), "--log-level", "debug"], {}, wrap);
+  agent = runThingd(["run", "-c", path.join(dir, "sensors.yaml"), "--log-level", "debug"], {}, gpio.wrap);
   await agent.waitForLog((l) => l.msg === "registered with the Thing Registry", 30_000);
 }, 60_000);
 
