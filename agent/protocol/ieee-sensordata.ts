@@ -20,9 +20,10 @@ import { xml, type Element } from "@xmpp/xml";
 import { ProtocolError } from "../errors.js";
 import type { Field, FieldKind } from "../../drivers/types.js";
 import { NS_IEEE_SENSORDATA, NS_IEEE_SENSORDATA_ALIASES } from "./ns.js";
-import { HISTORICAL_FLAGS, type NodeFailure, type NodeFields, type NodeRef, type ReadoutRequest, type TypeFlag } from "./sensordata.js";
+import { HISTORICAL_FLAGS, type NodeFailure, type NodeFields, type ReadoutRequest, type TypeFlag } from "./sensordata.js";
 import { fieldValueText } from "./field-value.js";
-import { formatDateTime, parseXsBoolean, parseXsDateTime } from "./xsd.js";
+import { parseRequestBody, type Vocabulary } from "./req-body.js";
+import { formatDateTime } from "./xsd.js";
 
 /** Every namespace of this dialect; answers use the request's. */
 export const IEEE_NAMESPACES: readonly string[] = [NS_IEEE_SENSORDATA, ...NS_IEEE_SENSORDATA_ALIASES];
@@ -54,48 +55,20 @@ function requireId(el: Element): string {
   return id;
 }
 
+const IEEE_VOCABULARY: Vocabulary = {
+  types: SHORT_TYPES,
+  historical: ["h", HISTORICAL_FLAGS],
+  all: ALL_TYPES,
+  // `pt` (partition) takes the place of cacheType (§1.8).
+  node: { element: "nd", id: "id", source: "src", partition: "pt" },
+  field: { element: "f", name: "n" },
+  tokens: { service: "st", device: "dt", user: "ut" },
+};
+
 /** Parses <req xmlns='urn:ieee:iot:sd:1.0' id='…'>. Throws ProtocolError(bad-request). */
 export function parseIeeeRequest(req: Element): IeeeReadoutRequest {
   const id = requireId(req);
-  const a = req.attrs;
-  const flag = (name: string) => parseXsBoolean(a[name], `req@${name}`) === true;
-
-  const types = new Set<TypeFlag>();
-  for (const [short, type] of SHORT_TYPES) if (flag(short)) types.add(type);
-  if (flag("h")) for (const t of HISTORICAL_FLAGS) types.add(t);
-  // No type and no `all` is undefined; as in the seqnr dialect, read it as all (§1.1 [rec]).
-  if (flag("all") || types.size === 0) for (const t of ALL_TYPES) types.add(t);
-
-  const nodes: NodeRef[] = [];
-  const fieldNames = new Set<string>();
-  for (const child of req.getChildElements()) {
-    if (child.name === "nd") {
-      const nodeId = child.attrs.id;
-      if (!nodeId) throw new ProtocolError("bad-request", `req/nd: missing attribute "id"`);
-      // `pt` (partition) takes the place of cacheType (§1.8).
-      nodes.push(compact({ nodeId, sourceId: child.attrs.src, cacheType: child.attrs.pt }));
-    } else if (child.name === "f") {
-      const name = child.attrs.n;
-      if (!name) throw new ProtocolError("bad-request", `req/f: missing attribute "n"`);
-      fieldNames.add(name);
-    }
-  }
-
-  const date = (name: "from" | "to" | "when") =>
-    a[name] === undefined ? undefined : parseXsDateTime(a[name]!, `req@${name}`);
-
-  return compact({
-    id,
-    types,
-    nodes,
-    fieldNames,
-    from: date("from"),
-    to: date("to"),
-    when: date("when"),
-    serviceToken: a.st,
-    deviceToken: a.dt,
-    userToken: a.ut,
-  });
+  return { id, ...parseRequestBody(req, IEEE_VOCABULARY) };
 }
 
 /** Parses <cancel id='…'/> (IQ set in this dialect). */
@@ -103,10 +76,6 @@ export function parseIeeeCancel(cancel: Element): string {
   return requireId(cancel);
 }
 
-function compact<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
-  return o;
-}
 
 export function buildIeeeAccepted(ns: string, id: string, queued = false): Element {
   return xml("accepted", { xmlns: ns, id, queued: queued ? "true" : undefined });

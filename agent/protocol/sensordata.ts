@@ -5,7 +5,8 @@ import { ProtocolError } from "../errors.js";
 import type { Field, FieldKind } from "../../drivers/types.js";
 import { NS_SENSORDATA } from "./ns.js";
 import { chunkNodeFields } from "./chunk.js";
-import { formatDateTime, isXsInt, parseXsBoolean, parseXsDateTime } from "./xsd.js";
+import { parseRequestBody, type Vocabulary } from "./req-body.js";
+import { formatDateTime, isXsInt } from "./xsd.js";
 import { fieldValueText } from "./field-value.js";
 
 export const HISTORICAL_FLAGS = [
@@ -52,47 +53,19 @@ function requireSeqnr(el: Element): string {
   return seqnr;
 }
 
+const XEP_VOCABULARY: Vocabulary = {
+  types: TYPE_FLAGS.map((t) => [t, t] as const),
+  historical: ["historical", HISTORICAL_FLAGS],
+  all: TYPE_FLAGS,
+  node: { element: "node", id: "nodeId", source: "sourceId", partition: "cacheType" },
+  field: { element: "field", name: "name" },
+  tokens: { service: "serviceToken", device: "deviceToken", user: "userToken" },
+};
+
 /** Parses <req xmlns='urn:xmpp:iot:sensordata'> (§1.1). Throws ProtocolError(bad-request). */
 export function parseReadoutRequest(req: Element): ReadoutRequest {
   const seqnr = requireSeqnr(req);
-  const a = req.attrs;
-  const flag = (name: string) => parseXsBoolean(a[name], `req@${name}`) === true;
-
-  const types = new Set<TypeFlag>();
-  for (const t of TYPE_FLAGS) if (flag(t)) types.add(t);
-  if (flag("historical")) for (const t of HISTORICAL_FLAGS) types.add(t);
-  if (flag("all") || types.size === 0) for (const t of TYPE_FLAGS) types.add(t);
-
-  const nodes: NodeRef[] = [];
-  const fieldNames = new Set<string>();
-  for (const child of req.getChildElements()) {
-    if (child.name === "node") {
-      const nodeId = child.attrs.nodeId;
-      if (!nodeId) throw new ProtocolError("bad-request", `req/node: missing attribute "nodeId"`);
-      nodes.push(compact({ nodeId, sourceId: child.attrs.sourceId, cacheType: child.attrs.cacheType }));
-    } else if (child.name === "field") {
-      const name = child.attrs.name;
-      if (!name) throw new ProtocolError("bad-request", `req/field: missing attribute "name"`);
-      fieldNames.add(name);
-    }
-    // Other children: ignored (tokens may come as attributes only in this dialect).
-  }
-
-  const date = (name: "from" | "to" | "when") =>
-    a[name] === undefined ? undefined : parseXsDateTime(a[name]!, `req@${name}`);
-
-  return compact({
-    seqnr,
-    types,
-    nodes,
-    fieldNames,
-    from: date("from"),
-    to: date("to"),
-    when: date("when"),
-    serviceToken: a.serviceToken,
-    deviceToken: a.deviceToken,
-    userToken: a.userToken,
-  });
+  return { seqnr, ...parseRequestBody(req, XEP_VOCABULARY) };
 }
 
 /** Parses <cancel seqnr='…'/> (§1.7). */
@@ -100,10 +73,6 @@ export function parseCancel(cancel: Element): string {
   return requireSeqnr(cancel);
 }
 
-function compact<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
-  return o;
-}
 
 /** Whether a field of this kind is wanted by the request's type set (types form a union, §1.1). */
 export function wantsKind(types: ReadonlySet<TypeFlag>, kind: FieldKind): boolean {
