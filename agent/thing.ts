@@ -15,6 +15,7 @@ import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_DISCOVERY, NS_PING, NS_ROSTER, NS_SEN
 import { buildDiscoInfo, buildDiscoItems, buildVersion } from "./protocol/service-info.js";
 import { ProtocolError } from "./errors.js";
 import { IqRouter } from "./transport/iq-router.js";
+import { DEFAULT_LIMITS, RequestGate } from "./request-gate.js";
 import { Supervisor } from "./transport/supervisor.js";
 import type { XmppConnection } from "./transport/connection.js";
 import type { BackoffPolicy } from "./transport/backoff.js";
@@ -36,6 +37,7 @@ export class Thing {
   readonly sensorData: SensorDataService;
   readonly registration: Registration;
   readonly #router: IqRouter;
+  readonly gate: RequestGate;
   readonly #log: Logger;
   #configOwner: string | undefined;
 
@@ -79,6 +81,13 @@ export class Thing {
       ...(o.backoff ? { backoff: o.backoff } : {}),
     });
 
+    this.gate = new RequestGate({
+      limits: config.limits ?? DEFAULT_LIMITS,
+      exempt: () => [config.xmpp.domain, this.registration.registry],
+      isOwner: (from) => this.access.isOwner(from),
+      canRead: (from) => this.access.canRead(from),
+    });
+
     const name = `thingd ${config.xmpp.resource}`;
     this.#router = new IqRouter(this.#log, config.xmpp.domain)
       .on("get", NS_SENSORDATA, "req", this.sensorData.handleRequest)
@@ -116,6 +125,8 @@ export class Thing {
       const { stanza } = ctx;
       try {
         if (stanza.name === "iq") {
+          const refused = this.gate.check(stanza); // strangers and floods, before any parsing
+          if (refused) return void (await conn.entity.send(refused));
           const out = await this.#router.dispatch(stanza);
           if (!out) return next();
           if (out.send.length === 1) await conn.entity.send(out.send[0]!);

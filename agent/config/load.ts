@@ -344,5 +344,9 @@ function resolve(
     access: { ...(map.access?.owner !== undefined && { owner: map.access.owner }), readers: map.access?.readers ?? [] },
     stateDir: path.resolve(ctx.folder, map.state_dir),
     sensors,
+    // Without a `limits` section the Thing uses DEFAULT_LIMITS (agent/request-gate.ts).
+    ...(map.limits && {
+      limits: { requestsPerSecond: map.limits.requests_per_second, burst: map.limits.burst, ownerFactor: map.limits.owner_factor },
+    }),
   };
 }

@@ -52,6 +52,16 @@ export interface SensorConfig {
   options: unknown;
 }
 
+/** Per-requester rate limits (`limits`), see agent/request-gate.ts. */
+export interface LimitsConfig {
+  /** Sustained requests per second per bare JID (`requests_per_second`). */
+  requestsPerSecond: number;
+  /** Requests allowed at once after an idle spell (`burst`). */
+  burst: number;
+  /** The owner's rate and burst are this many times the others' (`owner_factor`). */
+  ownerFactor: number;
+}
+
 export interface ThingConfig {
   /** Absolute path of the config file. */
   file: string;
@@ -61,4 +71,6 @@ export interface ThingConfig {
   /** Absolute path (`state_dir`, default ./state next to the config file). */
   stateDir: string;
   sensors: SensorConfig[];
+  /** From the `limits` section; absent = DEFAULT_LIMITS (agent/request-gate.ts). */
+  limits?: LimitsConfig;
 }
