@@ -4,6 +4,7 @@ import { xml, type Element } from "@xmpp/xml";
 import { ProtocolError } from "../errors.js";
 import type { Field, FieldKind } from "../../drivers/types.js";
 import { NS_SENSORDATA } from "./ns.js";
+import { chunkNodes } from "./chunk-fields.js";
 import { formatDateTime, formatDecimal, isXsInt, parseXsBoolean, parseXsDateTime } from "./xsd.js";
 
 export const HISTORICAL_FLAGS = [
@@ -195,9 +196,9 @@ export function buildFailureMessage(to: string, seqnr: string, errors: NodeFailu
 export function buildReadoutMessages(to: string, seqnr: string, nodes: NodeFields[], failures: NodeFailure[]): Element[] {
   const withFields = nodes.filter((n) => n.fields.length > 0);
   const messages: Element[] = [];
-  if (withFields.length > 0 || failures.length === 0) {
-    messages.push(buildFieldsMessage(to, seqnr, withFields, failures.length === 0));
-  }
+  // Several <fields> messages for a big readout (./chunk-fields.ts); done on the last one only.
+  const chunks = withFields.length > 0 ? chunkNodes(withFields) : failures.length === 0 ? [[]] : [];
+  chunks.forEach((chunk, i) => messages.push(buildFieldsMessage(to, seqnr, chunk, failures.length === 0 && i === chunks.length - 1)));
   if (failures.length > 0) messages.push(buildFailureMessage(to, seqnr, failures, true));
   return messages;
 }
