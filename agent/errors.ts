@@ -42,6 +42,7 @@ export type StanzaCondition =
   | "internal-server-error"
   | "item-not-found"
   | "not-allowed"
+  | "resource-constraint"
   | "service-unavailable";
 
 export type StanzaErrorType = "cancel" | "modify" | "wait" | "auth" | "continue";

@@ -50,10 +50,13 @@ export class Poller {
     return this.sensor.model;
   }
 
-  /** The cached reading if it is younger than the poll period and no newer failure exists. */
+  /** The cached reading if it is younger than the poll period (plus slack) and no newer failure exists. */
   fresh(now = Date.now()): Reading | undefined {
     const r = this.latest;
-    if (!r || this.#changed || now - r.at > this.options.periodMs) return undefined;
+    // Slack: the next scheduled read lands a little after one period (timer lateness, read
+    // time); without it, requests in that gap took the slow path (bench: rate ratio 0.73).
+    const slack = Math.min(this.options.periodMs / 2, 5_000);
+    if (!r || this.#changed || now - r.at > this.options.periodMs + slack) return undefined;
     if (this.lastError && this.lastError.at > r.at) return undefined;
     return r;
   }

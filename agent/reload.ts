@@ -17,6 +17,7 @@ export function restartOnlyChanges(current: ThingConfig, next: ThingConfig): str
   if (JSON.stringify(current.xmpp) !== JSON.stringify(next.xmpp)) changed.push("xmpp");
   if (JSON.stringify(current.registry) !== JSON.stringify(next.registry)) changed.push("registry");
   if (current.stateDir !== next.stateDir) changed.push("state_dir");
+  if (JSON.stringify(current.limits) !== JSON.stringify(next.limits)) changed.push("limits");
   return changed;
 }
 

@@ -19,6 +19,7 @@ import { buildDiscoInfo, buildDiscoItems, buildVersion } from "./protocol/servic
 import { ProtocolError } from "./errors.js";
 import { IEEE_NAMESPACES } from "./protocol/ieee-sensordata.js";
 import { IqRouter } from "./transport/iq-router.js";
+import { DEFAULT_LIMITS, RequestGate } from "./request-gate.js";
 import { Supervisor } from "./transport/supervisor.js";
 import type { XmppConnection } from "./transport/connection.js";
 import type { BackoffPolicy } from "./transport/backoff.js";
@@ -48,6 +49,7 @@ export class Thing {
   /** XEP-0324 client, when `provisioning.jid` is configured. */
   readonly provisioning: ProvisioningClient | undefined;
   readonly #router: IqRouter;
+  readonly gate: RequestGate;
   readonly #log: Logger;
   #configOwner: string | undefined;
 
@@ -106,6 +108,14 @@ export class Thing {
       ...(o.backoff ? { backoff: o.backoff } : {}),
     });
 
+    this.gate = new RequestGate({
+      limits: config.limits ?? DEFAULT_LIMITS,
+      exempt: () => [config.xmpp.domain, this.registration.registry],
+      isOwner: (from) => this.access.isOwner(from),
+      // With provisioning, strangers may be allowed: the sensor-data service asks per request.
+      canRead: (from) => this.provisioning !== undefined || this.access.canRead(from),
+    });
+
     const name = `thingd ${config.xmpp.resource}`;
     this.#router = new IqRouter(this.#log, config.xmpp.domain)
       .on("get", NS_SENSORDATA, "req", this.sensorData.handleRequest)
@@ -154,6 +164,8 @@ export class Thing {
       const { stanza } = ctx;
       try {
         if (stanza.name === "iq") {
+          const refused = this.gate.check(stanza); // strangers and floods, before any parsing
+          if (refused) return void (await conn.entity.send(refused));
           const out = await this.#router.dispatch(stanza);
           if (!out) return next();
           if (out.send.length === 1) await conn.entity.send(out.send[0]!);

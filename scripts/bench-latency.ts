@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const ca = await readFile(server.caFile, "utf8");
   const config = path.join(dir, "sensors.yaml");
   await writeFile(config, `${localXmppSection(server, { resource: "bench" })}access:
-  readers: [reader@localhost]
+  owner: reader@localhost
 state_dir: ./state
 sensors:
   - id: room

@@ -348,6 +348,10 @@ function resolve(
     }),
     stateDir: path.resolve(ctx.folder, map.state_dir),
     sensors,
+    // Without a `limits` section the Thing uses DEFAULT_LIMITS (agent/request-gate.ts).
+    ...(map.limits && {
+      limits: { requestsPerSecond: map.limits.requests_per_second, burst: map.limits.burst, ownerFactor: map.limits.owner_factor },
+    }),
     history: resolveHistory(map, ctx.folder),
   };
 }

@@ -141,6 +141,16 @@ const historySchema = z.strictObject({
     .describe("Most historical values one readout returns"),
 });
 
+const positive = (what: string) => z.number({ error: (iss) => expected(what, iss.input) }).positive({ error: (iss) => expected(what, iss.input) });
+const limitsSchema = z.strictObject({
+  requests_per_second: positive("a number of requests per second > 0").default(100)
+    .describe("Sustained requests per second per requesting bare JID"),
+  burst: positive("a number of requests > 0").default(200)
+    .describe("Requests allowed at once after an idle spell"),
+  owner_factor: positive("a factor > 0").default(20)
+    .describe("The owner's rate and burst are this many times the others'"),
+});
+
 const SENSOR_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** Common keys only; the driver-specific keys pass through to the second pass in load.ts. */
@@ -182,6 +192,7 @@ function buildSensorMapSchema() {
     access: accessSchema.optional(),
     provisioning: provisioningSchema.optional(),
     history: historySchema.optional(),
+    limits: limitsSchema.optional().describe("Per-requester rate limits (over the limit: resource-constraint)"),
     state_dir: z.string({ error: (iss) => expected("a folder path", iss.input) }).min(1).default("./state")
       .describe("Relative to the config file's folder"),
     sensors: z

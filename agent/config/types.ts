@@ -73,6 +73,16 @@ export interface HistoryConfig {
   maxFieldsPerRequest: number;
 }
 
+/** Per-requester rate limits (`limits`), see agent/request-gate.ts. */
+export interface LimitsConfig {
+  /** Sustained requests per second per bare JID (`requests_per_second`). */
+  requestsPerSecond: number;
+  /** Requests allowed at once after an idle spell (`burst`). */
+  burst: number;
+  /** The owner's rate and burst are this many times the others' (`owner_factor`). */
+  ownerFactor: number;
+}
+
 export interface ThingConfig {
   /** Absolute path of the config file. */
   file: string;
@@ -86,4 +96,6 @@ export interface ThingConfig {
   sensors: SensorConfig[];
   /** The `history` section; loadConfig always sets it (optional for hand-built configs). */
   history?: HistoryConfig;
+  /** From the `limits` section; absent = DEFAULT_LIMITS (agent/request-gate.ts). */
+  limits?: LimitsConfig;
 }

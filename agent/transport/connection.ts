@@ -18,6 +18,7 @@ import SASLFactory from "saslmechanisms";
 import ConnectionTLS from "@xmpp/tls/lib/Connection.js";
 import TLSSocket from "@xmpp/tls/lib/Socket.js";
 import { promise } from "@xmpp/events";
+import { installFastPbkdf2 } from "./fast-pbkdf2.js";
 
 const NS_TLS = "urn:ietf:params:xml:ns:xmpp-tls";
 
@@ -92,6 +93,7 @@ export function createConnection(options: ConnectionOptions): XmppConnection {
     await e.restart();
   });
 
+  installFastPbkdf2();
   const saslFactory = new SASLFactory();
   scramsha1(saslFactory);
   plain(saslFactory);

@@ -7,6 +7,7 @@ import { xml, type Element } from "@xmpp/xml";
 import { createConnection, type ConnectionOptions, type XmppConnection } from "./connection.js";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff.js";
 import { buildPing } from "../protocol/service-info.js";
+import { serviceAddress, waitForComeback, type ComebackOptions } from "./comeback.js";
 
 export type SessionState = "offline" | "connecting" | "online" | "stopped";
 
@@ -16,6 +17,8 @@ export interface SupervisorOptions {
   backoff?: BackoffPolicy;
   /** Interval of our own XEP-0199 ping to the server; a missed pong drops the session. */
   keepaliveMs: number;
+  /** Probing for a crashed server's return during the backoff; false turns it off. */
+  comeback?: ComebackOptions | false;
   /** Whole-attempt limit (TCP, TLS, SASL, bind). */
   connectTimeoutMs?: number;
   /** Install stanza handlers on a new connection (called before it connects). */
@@ -111,15 +114,29 @@ export class Supervisor extends EventEmitter {
       this.#setState("offline");
       const delay = backoffDelay(attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
       this.#log.info({ delayMs: delay, attempt }, "reconnecting");
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, delay);
-        this.#wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.#wake = undefined;
+      await this.#pause(delay);
     }
+  }
+
+  /** Sleep out the backoff, cut short by stop() or by the server coming back (./comeback.ts). */
+  async #pause(delay: number): Promise<void> {
+    const abort = new AbortController();
+    const address = this.options.comeback === false ? undefined : serviceAddress(this.options.connection.service);
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, delay);
+      this.#wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      if (!address) return;
+      void waitForComeback(address, abort.signal, this.options.comeback || {}).then((back) => {
+        if (!back) return;
+        this.#log.info({ service: this.options.connection.service }, "server accepts connections again");
+        this.#wake?.();
+      });
+    });
+    abort.abort();
+    this.#wake = undefined;
   }
 
   #keepalive(conn: XmppConnection): NodeJS.Timeout {
