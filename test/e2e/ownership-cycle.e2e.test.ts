@@ -80,7 +80,8 @@ describe("claim → read → control → disown against Prosody", () => {
     const reg = await registry.waitForRegistration((r) => r.from === THING, 30_000);
     key = reg.tags.KEY!.value;
     expect(key).toMatch(/^[0-9a-f]{32}$/);
-    expect((await state()).status).toBe("REGISTERED");
+    // The registry answers before the Thing writes its state: wait for the write.
+    await expect.poll(async () => (await state()).status, { timeout: 5_000 }).toBe("REGISTERED");
     expect(condition((await owner.read(THING, { momentary: "true" })).reply)).toBe("forbidden");
     expect(condition(await switchRelay(owner, true))).toBe("forbidden");
     expect(await gpio.read(RELAY_LINE)).toBe("0");
