@@ -27,6 +27,8 @@ import { RegistryContact } from "./registry-contact.js";
 import type { IqHandler } from "./transport/iq-router.js";
 
 export interface RegistrationOptions {
+  /** Told after every claim is stored (the Thing approves the owner's held subscription). */
+  onClaimed?(owner: string): void;
   /** Configured registry address; when absent the registry is searched for on `domain`. */
   registry: string | undefined;
   domain: string;
@@ -188,6 +190,7 @@ export class Registration {
     await this.o.store.update({ status: "CLAIMED", registry: this.registry, owner: bareJid(owner), isPublic });
     // Mutual presence with the owner (protocol.md §4).
     await this.o.send(xml("presence", { type: "subscribe", to: bareJid(owner) })).catch(() => false);
+    this.o.onClaimed?.(bareJid(owner));
   }
 
   /** After the claim's reply is on the wire: blank the KEY of a public Thing (§2.3). */

@@ -40,6 +40,9 @@ export interface ThingOptions {
   authorizeControl?: ControlAuthorizer;
 }
 
+/** Subscription requests kept while unclaimed (the oldest is forgotten beyond this). */
+const MAX_HELD_SUBSCRIPTIONS = 64;
+
 export class Thing {
   readonly supervisor: Supervisor;
   readonly access: AccessPolicy;
@@ -52,6 +55,7 @@ export class Thing {
   readonly gate: RequestGate;
   readonly #log: Logger;
   #configOwner: string | undefined;
+  readonly #heldSubscriptions = new Set<string>();
 
   constructor(private readonly o: ThingOptions) {
     const { config, store } = o;
@@ -97,6 +101,7 @@ export class Thing {
 
     const serial = boardSerial();
     this.registration = new Registration({
+      onClaimed: (owner) => this.#settleHeldSubscriptions(owner),
       registry: config.registry.jid,
       domain: config.xmpp.domain,
       meta: { ...(serial ? { SN: serial } : {}), ...config.registry.meta },
@@ -189,14 +194,40 @@ export class Thing {
     });
   }
 
-  /** Subscription requests: approve the owner, then isFriend or the readers (protocol.md §3.1). */
+  /**
+   * Subscription requests: approve the owner, then isFriend or the readers (protocol.md §3.1).
+   * Before the first claim (no owner, no provisioning server) a request that would be refused is
+   * held instead: the future owner often asks first, and is approved the moment the claim lands.
+   */
   async #presence(conn: XmppConnection, stanza: Element): Promise<undefined> {
     const from = stanza.attrs.from;
     if (stanza.attrs.type !== "subscribe" || !from) return undefined;
+    const bare = bareJid(from);
     const allowed = await this.access.authorizeSubscription(from);
-    await conn.entity.send(xml("presence", { type: allowed ? "subscribed" : "unsubscribed", to: bareJid(from) }));
-    this.#log.info({ from: bareJid(from), allowed }, "presence subscription request");
+    if (!allowed && this.#unclaimed() && bare !== "") {
+      if (this.#heldSubscriptions.size >= MAX_HELD_SUBSCRIPTIONS) this.#heldSubscriptions.delete(this.#heldSubscriptions.values().next().value!);
+      this.#heldSubscriptions.add(bare);
+      this.#log.info({ from: bare }, "presence subscription request held until the Thing is claimed");
+      return undefined;
+    }
+    await conn.entity.send(xml("presence", { type: allowed ? "subscribed" : "unsubscribed", to: bare }));
+    this.#log.info({ from: bare, allowed }, "presence subscription request");
     return undefined;
+  }
+
+  #unclaimed(): boolean {
+    return this.provisioning === undefined && this.o.store.state.owner === undefined && this.#configOwner === undefined;
+  }
+
+  /** The claim decides the held requests: the owner's is approved, the others refused. */
+  #settleHeldSubscriptions(owner: string): void {
+    const held = [...this.#heldSubscriptions];
+    this.#heldSubscriptions.clear();
+    for (const jid of held) {
+      const ok = jid === owner || this.access.canRead(jid);
+      void this.supervisor.send(xml("presence", { type: ok ? "subscribed" : "unsubscribed", to: jid }));
+      this.#log.info({ from: jid, allowed: ok }, "held presence subscription request settled by the claim");
+    }
   }
 
   /** Every new session: roster, initial presence, registration (protocol.md §4). */

@@ -87,16 +87,23 @@ describe("claim → read → control → disown against Prosody", () => {
     expect(await gpio.read(RELAY_LINE)).toBe("0");
   });
 
-  it("claimed: the owner is subscribed to, the KEY blanked, and the owner reads and switches", async () => {
+  it("a subscription request before the claim is held: no answer yet (neither refused nor approved)", async () => {
+    const answer = owner.waitFor(presence("subscribed"), 1_500).then(() => "subscribed", () => "none");
+    const refused = owner.waitFor(presence("unsubscribed"), 1_500).then(() => "unsubscribed", () => "none");
+    await owner.conn.entity.send(xml("presence", { type: "subscribe", to: "thing@localhost" }));
+    expect([await answer, await refused]).toStrictEqual(["none", "none"]);
+    await agent.waitForLog((l) => l.msg === "presence subscription request held until the Thing is claimed");
+  });
+
+  it("claimed: the held request is approved, the owner is subscribed to, the KEY blanked, and the owner reads and switches", async () => {
+    const approvedEarly = owner.waitFor(presence("subscribed"), 10_000);
     const subscribe = owner.waitFor(presence("subscribe"), 10_000);
     registry.updates.length = 0;
     expect((await registry.claim(THING, "owner@localhost")).attrs.type).toBe("result");
     await subscribe;
-    // The owner's client accepts and subscribes back (mutual); the Thing approves its owner.
+    await approvedEarly; // the request held before the claim
+    // The owner's client accepts the Thing's request too: mutual subscription.
     await owner.conn.entity.send(xml("presence", { type: "subscribed", to: "thing@localhost" }));
-    const approved = owner.waitFor(presence("subscribed"), 10_000);
-    await owner.conn.entity.send(xml("presence", { type: "subscribe", to: "thing@localhost" }));
-    await approved;
     const update = await registry.waitForUpdate((u) => u.from === THING, 10_000);
     expect(update.tags.KEY?.value).toBe("");
     await expect.poll(async () => (await state()).status).toBe("CLAIMED");
