@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { xml } from "@xmpp/xml";
-import { ProtocolError } from "../../agent/errors.js";
 import {
   buildIeeeAccepted,
   buildIeeeDoneMessage,
@@ -18,20 +17,11 @@ import { buildField, HISTORICAL_FLAGS, TYPE_FLAGS } from "../../agent/protocol/s
 import { formatDuration, formatTime } from "../../agent/protocol/field-value.js";
 import { NS_IEEE_SENSORDATA } from "../../agent/protocol/ns.js";
 import type { Field } from "../../drivers/types.js";
+import { thrownCondition as condition } from "../helpers/stanzas.js";
 
 const NS = NS_IEEE_SENSORDATA;
 const req = (attrs: Record<string, string>, ...children: ReturnType<typeof xml>[]) => xml("req", { xmlns: NS, ...attrs }, ...children);
 const T = new Date("2024-05-01T10:15:00.000Z");
-
-function condition(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProtocolError) return `${err.type}/${err.condition}: ${err.message}`;
-    throw err;
-  }
-  return undefined;
-}
 
 /** One field of every value type, each with a different kind. */
 const EVERY_TYPE: Field[] = [

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { xml } from "@xmpp/xml";
-import { ProtocolError } from "../../agent/errors.js";
 import {
   buildFieldsMessage,
   buildReadoutMessages,
@@ -12,19 +11,10 @@ import {
 } from "../../agent/protocol/sensordata.js";
 import { NS_SENSORDATA } from "../../agent/protocol/ns.js";
 import type { Field } from "../../drivers/types.js";
+import { thrownCondition as condition } from "../helpers/stanzas.js";
 
 const req = (attrs: Record<string, string>, ...children: ReturnType<typeof xml>[]) =>
   xml("req", { xmlns: NS_SENSORDATA, ...attrs }, ...children);
-
-function condition(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProtocolError) return `${err.type}/${err.condition}: ${err.message}`;
-    throw err;
-  }
-  return undefined;
-}
 
 describe("parseReadoutRequest", () => {
   it("reads seqnr unchanged, flags, nodes and fields", () => {
