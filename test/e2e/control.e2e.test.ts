@@ -1,17 +1,16 @@
 // End to end, XEP-0325 control: a real Prosody, the test registry component, and the real thingd
 // process with two gpio-output relays, GPIO through test/helpers/gpio-namespace.ts.
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { xml, type Element } from "@xmpp/xml";
-import { startProsody, type ProsodyServer } from "../../scripts/lib/local-prosody.js";
-import { startRegistry, type TestRegistry } from "../../scripts/lib/test-registry.js";
-import { runThingd, type AgentProcess } from "../helpers/agent-process.js";
+import type { ProsodyServer } from "../../scripts/lib/local-prosody.js";
+import type { TestRegistry } from "../../scripts/lib/test-registry.js";
+import type { AgentProcess } from "../helpers/agent-process.js";
 import { expectNamespaceSupport, fakeGpioTree, type FakeGpioTree } from "../helpers/gpio-namespace.js";
-import { ReaderClient } from "../../scripts/lib/reader-client.js";
 import { localXmppSection } from "../../scripts/lib/sensor-map-yaml.js";
-import { NS_CONTROL, NS_STANZAS } from "../../agent/protocol/ns.js";
+import { NS_CONTROL } from "../../agent/protocol/ns.js";
+import { ClientPool } from "../helpers/clients.js";
+import { stanzaCondition } from "../helpers/stanzas.js";
+import { startThingStack, tearDown } from "../helpers/thing-stack.js";
 
 const THING = "thing@localhost/gateway";
 // BCM 17 and 27 on a gpiochip at base 512 (Pi 4, kernel 6.6+) → gpio529 and gpio539.
@@ -20,22 +19,13 @@ let server: ProsodyServer;
 let registry: TestRegistry;
 let agent: AgentProcess;
 let dir: string;
-let ca: string;
-const clients = new Map<string, ReaderClient>();
-
-async function client(user: string): Promise<ReaderClient> {
-  let c = clients.get(user);
-  if (!c) {
-    c = await ReaderClient.connect({ service: server.service, domain: "localhost", jid: `${user}@localhost`, password: `${user}-pw`, ca });
-    clients.set(user, c);
-  }
-  return c;
-}
+const clients = new ClientPool(() => server, { reuse: true });
+const client = clients.client;
 
 let gpio: FakeGpioTree;
 const sysfs = (node: keyof typeof LINES, file = "value") => gpio.read(LINES[node], file);
 
-function sensorMap(): string {
+function sensorMap(server: ProsodyServer): string {
   return `${localXmppSection(server, { resource: "gateway", passwordFile: "./secret", keepalive: "5s" })}registry:
   jid: registry.localhost
 access:
@@ -73,34 +63,24 @@ const bool = (name: string, value: string) => xml("boolean", { name, value });
 function errorOf(reply: Element): [string | undefined, string | undefined, string | undefined] {
   expect(reply.attrs.type).toBe("error");
   const error = reply.getChild("error")!;
-  const condition = error.getChildElements().find((c) => c.getNS() === NS_STANZAS && c.name !== "text")?.name;
-  return [condition, reply.getChild("setResponse", NS_CONTROL)?.attrs.responseCode, error.getChild("paramError", NS_CONTROL)?.attrs.var];
+  return [stanzaCondition(reply), reply.getChild("setResponse", NS_CONTROL)?.attrs.responseCode, error.getChild("paramError", NS_CONTROL)?.attrs.var];
 }
 
 beforeAll(async () => {
   // Requirements are checked, not assumed: a missing one FAILS with the reason.
   expectNamespaceSupport();
-  server = await startProsody({
-    users: ["thing", "owner", "controller", "reader", "stranger"].map((u) => ({ user: u, password: `${u}-pw` })),
-    components: [{ domain: "registry.localhost", secret: "registry-secret" }],
-  });
-  ca = await readFile(server.caFile, "utf8");
-  registry = await startRegistry(server, { domain: "registry.localhost", secret: "registry-secret" });
-  dir = await mkdtemp(path.join(tmpdir(), "thingd-control-"));
-  gpio = await fakeGpioTree(dir, Object.values(LINES));
-  await writeFile(path.join(dir, "secret"), "thing-pw\n");
-  await writeFile(path.join(dir, "sensors.yaml"), sensorMap());
-  agent = runThingd(["run", "-c", path.join(dir, "sensors.yaml"), "--log-level", "debug"], {}, gpio.wrap);
-  await agent.waitForLog((l) => l.msg === "registered with the Thing Registry", 30_000);
+  ({ server, registry, agent, dir } = await startThingStack({
+    users: ["thing", "owner", "controller", "reader", "stranger"],
+    tmpPrefix: "thingd-control-",
+    sensorMap,
+    prepare: async (dir) => {
+      gpio = await fakeGpioTree(dir, Object.values(LINES));
+      return gpio.wrap;
+    },
+  }));
 }, 60_000);
 
-afterAll(async () => {
-  await Promise.allSettled([...clients.values()].map((c) => c.stop()));
-  await agent?.stop("SIGKILL");
-  await registry?.stop();
-  await server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ clients, agent, components: [registry], server, dir }));
 
 describe("XEP-0325 control against Prosody", () => {
   it("exports the relays at their initial state; disco#info advertises control", async () => {

@@ -1,87 +1,37 @@
 // End to end, the same readout scenarios in both sensor-data dialects (protocol.md §1, §1.8):
 // a real Prosody on loopback, the test registry component, thingd from dist/, and a reader
 // speaking either XEP-0323 seqnr ('xep') or the IEEE id dialect ('ieee').
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { xml } from "@xmpp/xml";
-import { startProsody, type ProsodyServer } from "../../scripts/lib/local-prosody.js";
-import { startRegistry, type TestRegistry } from "../../scripts/lib/test-registry.js";
-import { runThingd, type AgentProcess } from "../helpers/agent-process.js";
-import { ReaderClient, type Dialect, type ReadResult } from "../../scripts/lib/reader-client.js";
-import { localXmppSection } from "../../scripts/lib/sensor-map-yaml.js";
+import type { ProsodyServer } from "../../scripts/lib/local-prosody.js";
+import type { TestRegistry } from "../../scripts/lib/test-registry.js";
+import type { AgentProcess } from "../helpers/agent-process.js";
+import type { Dialect, ReadResult } from "../../scripts/lib/reader-client.js";
 import { NS_IEEE_SENSORDATA, NS_SENSORDATA } from "../../agent/protocol/ns.js";
+import { ClientPool } from "../helpers/clients.js";
+import { readoutSensorMap } from "../helpers/sensor-maps.js";
+import { startThingStack, tearDown } from "../helpers/thing-stack.js";
 
 const THING = "thing@localhost/gateway";
 let server: ProsodyServer;
 let registry: TestRegistry;
 let agent: AgentProcess;
 let dir: string;
-let ca: string;
 let failFlag: string;
-const clients = new Map<string, ReaderClient>();
-
-async function client(user: string): Promise<ReaderClient> {
-  let c = clients.get(user);
-  if (!c) {
-    c = await ReaderClient.connect({ service: server.service, domain: "localhost", jid: `${user}@localhost`, password: `${user}-pw`, ca });
-    clients.set(user, c);
-  }
-  return c;
-}
-
-function sensorMap(): string {
-  return `${localXmppSection(server, { resource: "gateway", passwordFile: "./secret", keepalive: "5s" })}registry:
-  jid: registry.localhost
-  meta: { MAN: example.com, MODEL: pi-gateway, V: 1.5 }
-access:
-  readers: [reader@localhost]
-state_dir: ./state
-sensors:
-  - id: room
-    driver: simulated
-    every: 30s
-    fields:
-      - { name: temperature, unit: "°C", value: 21.4, decimals: 2 }
-      - { name: humidity, unit: "%", value: 40.25, decimals: 1 }
-  - id: air
-    driver: simulated
-    every: 1s
-    fields:
-      - { name: pm2_5, unit: "µg/m³", min: 1, max: 30, decimals: 0 }
-  - id: flaky
-    driver: simulated
-    every: 1s
-    timeout: 500ms
-    fail: ${failFlag}
-    fields:
-      - { name: pressure, unit: hPa, value: 1013.25, decimals: 1 }
-`;
-}
+const clients = new ClientPool(() => server, { reuse: true });
+const client = clients.client;
 
 beforeAll(async () => {
-  server = await startProsody({
-    users: ["thing", "reader", "stranger"].map((u) => ({ user: u, password: `${u}-pw` })),
-    components: [{ domain: "registry.localhost", secret: "registry-secret" }],
-  });
-  ca = await readFile(server.caFile, "utf8");
-  registry = await startRegistry(server, { domain: "registry.localhost", secret: "registry-secret" });
-  dir = await mkdtemp(path.join(tmpdir(), "thingd-dialects-"));
-  failFlag = path.join(dir, "flaky.fail");
-  await writeFile(path.join(dir, "secret"), "thing-pw\n");
-  await writeFile(path.join(dir, "sensors.yaml"), sensorMap());
-  agent = runThingd(["run", "-c", path.join(dir, "sensors.yaml"), "--log-level", "debug"]);
-  await agent.waitForLog((l) => l.msg === "registered with the Thing Registry", 30_000);
+  ({ server, registry, agent, dir } = await startThingStack({
+    users: ["thing", "reader", "stranger"],
+    tmpPrefix: "thingd-dialects-",
+    sensorMap: (s, d) => readoutSensorMap(s, (failFlag = path.join(d, "flaky.fail")), "30s"),
+  }));
 }, 60_000);
 
-afterAll(async () => {
-  await Promise.allSettled([...clients.values()].map((c) => c.stop()));
-  await agent?.stop("SIGKILL");
-  await registry?.stop();
-  await server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ clients, agent, components: [registry], server, dir }));
 
 const values = (r: ReadResult) => r.fields.map((f) => [f.node, f.name, f.value, f.unit]);
 const errorCondition = (r: ReadResult) => r.reply.getChild("error")?.getChildElements()[0]?.name;

@@ -1,83 +1,35 @@
 // End to end: a real Prosody on loopback, the test Thing Registry component, thingd started
 // through its CLI, and XMPP clients that read it. Needs `prosody` (apt-get install -y prosody).
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { xml } from "@xmpp/xml";
-import { startProsody, type ProsodyServer } from "../../scripts/lib/local-prosody.js";
-import { startRegistry, type TestRegistry } from "../../scripts/lib/test-registry.js";
-import { runThingd, type AgentProcess } from "../helpers/agent-process.js";
-import { ReaderClient } from "../../scripts/lib/reader-client.js";
-import { localXmppSection } from "../../scripts/lib/sensor-map-yaml.js";
+import type { ProsodyServer } from "../../scripts/lib/local-prosody.js";
+import type { TestRegistry } from "../../scripts/lib/test-registry.js";
+import type { AgentProcess } from "../helpers/agent-process.js";
 import { NS_DISCOVERY, NS_SENSORDATA } from "../../agent/protocol/ns.js";
+import { ClientPool } from "../helpers/clients.js";
+import { readoutSensorMap } from "../helpers/sensor-maps.js";
+import { startThingStack, tearDown } from "../helpers/thing-stack.js";
 
 const THING = "thing@localhost/gateway";
 let server: ProsodyServer;
 let registry: TestRegistry;
 let agent: AgentProcess;
 let dir: string;
-let ca: string;
 let failFlag: string;
-const clients: ReaderClient[] = [];
-
-async function client(user: string): Promise<ReaderClient> {
-  const c = await ReaderClient.connect({ service: server.service, domain: "localhost", jid: `${user}@localhost`, password: `${user}-pw`, ca });
-  clients.push(c);
-  return c;
-}
-
-function sensorMap(): string {
-  return `${localXmppSection(server, { resource: "gateway", passwordFile: "./secret", keepalive: "5s" })}registry:
-  jid: registry.localhost
-  meta: { MAN: example.com, MODEL: pi-gateway, V: 1.5 }
-access:
-  readers: [reader@localhost]
-state_dir: ./state
-sensors:
-  - id: room
-    driver: simulated
-    every: 1s
-    fields:
-      - { name: temperature, unit: "°C", value: 21.4, decimals: 2 }
-      - { name: humidity, unit: "%", value: 40.25, decimals: 1 }
-  - id: air
-    driver: simulated
-    every: 1s
-    fields:
-      - { name: pm2_5, unit: "µg/m³", min: 1, max: 30, decimals: 0 }
-  - id: flaky
-    driver: simulated
-    every: 1s
-    timeout: 500ms
-    fail: ${failFlag}
-    fields:
-      - { name: pressure, unit: hPa, value: 1013.25, decimals: 1 }
-`;
-}
+const clients = new ClientPool(() => server);
+const client = clients.client;
 
 beforeAll(async () => {
-  server = await startProsody({
-    users: ["thing", "owner", "reader", "stranger"].map((u) => ({ user: u, password: `${u}-pw` })),
-    components: [{ domain: "registry.localhost", secret: "registry-secret" }],
-  });
-  ca = await readFile(server.caFile, "utf8");
-  registry = await startRegistry(server, { domain: "registry.localhost", secret: "registry-secret" });
-  dir = await mkdtemp(path.join(tmpdir(), "thingd-e2e-"));
-  failFlag = path.join(dir, "flaky.fail");
-  await writeFile(path.join(dir, "secret"), "thing-pw\n");
-  await writeFile(path.join(dir, "sensors.yaml"), sensorMap());
-  agent = runThingd(["run", "-c", path.join(dir, "sensors.yaml"), "--log-level", "debug"]);
-  await agent.waitForLog((l) => l.msg === "registered with the Thing Registry", 30_000);
+  ({ server, registry, agent, dir } = await startThingStack({
+    users: ["thing", "owner", "reader", "stranger"],
+    tmpPrefix: "thingd-e2e-",
+    sensorMap: (s, d) => readoutSensorMap(s, (failFlag = path.join(d, "flaky.fail")), "1s"),
+  }));
 });
 
-afterAll(async () => {
-  await Promise.allSettled(clients.map((c) => c.stop()));
-  await agent?.stop("SIGKILL");
-  await registry?.stop();
-  await server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ clients, agent, components: [registry], server, dir }));
 
 describe("thingd against Prosody", () => {
   it("registers with the meta tags and a persisted 32-hex KEY", async () => {
