@@ -5,17 +5,19 @@
 // registry, and the claim code in the start-up log. Real Prosody, test registry component,
 // thingd run from dist/.
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { xml, type Element } from "@xmpp/xml";
+import { xml } from "@xmpp/xml";
 import { startProsody, type ProsodyServer } from "../../scripts/lib/local-prosody.js";
 import { NS_DISCOVERY_IEEE, startRegistry, type TestRegistry } from "../../scripts/lib/test-registry.js";
-import { ReaderClient } from "../../scripts/lib/reader-client.js";
 import { localXmppSection } from "../../scripts/lib/sensor-map-yaml.js";
 import { MAIN, runThingd, type AgentProcess } from "../helpers/agent-process.js";
 import { NS_DISCOVERY } from "../../agent/protocol/ns.js";
+import { ClientPool } from "../helpers/clients.js";
+import { presenceOf as presence } from "../helpers/stanzas.js";
+import { tearDown } from "../helpers/thing-stack.js";
 
 const THING = "thing@localhost/gateway";
 let server: ProsodyServer;
@@ -24,17 +26,9 @@ let ieee: TestRegistry | undefined;
 let jidRegistry: TestRegistry | undefined;
 let agent: AgentProcess | undefined;
 let dir: string;
-let ca: string;
-const clients: ReaderClient[] = [];
-
-async function client(user: string): Promise<ReaderClient> {
-  // A resource of its own: a second client with the same one would kick the first off.
-  const c = await ReaderClient.connect({ service: server.service, domain: "localhost", jid: `${user}@localhost`, password: `${user}-pw`, ca, resource: `${user}-${clients.length}` });
-  // RFC 6121 §3.1.3: subscription requests go only to resources that fetched the roster.
-  await c.iq(xml("iq", { type: "get" }, xml("query", { xmlns: "jabber:iq:roster" })));
-  clients.push(c);
-  return c;
-}
+// A resource of its own: a second client with the same one would kick the first off.
+const clients = new ClientPool(() => server, { ownResource: true, roster: true });
+const client = clients.client;
 
 async function writeConfig(meta: string, registryJid = "registry.localhost", stateDir = "./state"): Promise<string> {
   const file = path.join(dir, "sensors.yaml");
@@ -78,8 +72,6 @@ function unregisterCli(): Promise<{ status: number | null; stdout: string; stder
   });
 }
 
-const presence = (type: string, from = "thing@localhost") => (el: Element) => el.name === "presence" && el.attrs.type === type && el.attrs.from?.split("/")[0] === from;
-
 beforeAll(async () => {
   server = await startProsody({
     users: ["thing", "owner", "stranger", "registry"].map((u) => ({ user: u, password: `${u}-pw` })),
@@ -88,21 +80,12 @@ beforeAll(async () => {
       { domain: "ieee.localhost", secret: "ieee-secret" },
     ],
   });
-  ca = await readFile(server.caFile, "utf8");
   registry = await startRegistry(server, { domain: "registry.localhost" });
   dir = await mkdtemp(path.join(tmpdir(), "thingd-lifecycle-"));
   await writeConfig("{ MAN: example.com, MODEL: pi-gateway, V: 1.5 }");
 });
 
-afterAll(async () => {
-  await Promise.allSettled(clients.map((c) => c.stop()));
-  await agent?.stop("SIGKILL");
-  await registry?.stop();
-  await ieee?.stop();
-  await jidRegistry?.stop();
-  await server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ clients, agent, components: [registry, ieee, jidRegistry], server, dir }));
 
 describe("XEP-0347 lifecycle against Prosody", () => {
   it("logs the claim code once while unclaimed: the iotdisco: URI with KEY and its QR", async () => {
@@ -184,7 +167,7 @@ describe("XEP-0347 lifecycle against Prosody", () => {
   });
 
   it("disowned: forgets the owner, removes it from the roster, registers again", async () => {
-    const owner = clients.find((c) => c.jid.startsWith("owner@"))!;
+    const owner = clients.first("owner");
     const unsubscribed = owner.waitFor(presence("unsubscribed"));
     registry.registrations.length = 0;
     const reply = await registry.disown(THING);

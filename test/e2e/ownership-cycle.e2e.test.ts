@@ -4,18 +4,21 @@
 // switch; the registry's claim makes the owner able to do both (and thingd subscribes to the
 // owner and blanks its KEY); strangers stay refused; disown takes it all back and the Thing
 // registers again with the same KEY, so the printed QR code stays valid.
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { xml, type Element } from "@xmpp/xml";
+import { xml } from "@xmpp/xml";
 import { startProsody, type ProsodyServer } from "../../scripts/lib/local-prosody.js";
 import { startRegistry, type TestRegistry } from "../../scripts/lib/test-registry.js";
-import { ReaderClient } from "../../scripts/lib/reader-client.js";
+import type { ReaderClient } from "../../scripts/lib/reader-client.js";
 import { localXmppSection } from "../../scripts/lib/sensor-map-yaml.js";
 import { NS_CONTROL } from "../../agent/protocol/ns.js";
 import { runThingd, type AgentProcess } from "../helpers/agent-process.js";
 import { expectNamespaceSupport, fakeGpioTree, type FakeGpioTree } from "../helpers/gpio-namespace.js";
+import { ClientPool } from "../helpers/clients.js";
+import { presenceOf as presence, stanzaCondition as condition } from "../helpers/stanzas.js";
+import { tearDown } from "../helpers/thing-stack.js";
 
 const THING = "thing@localhost/gateway";
 const RELAY_LINE = "gpio529"; // BCM 17 on a gpiochip at base 512
@@ -26,20 +29,11 @@ let gpio: FakeGpioTree;
 let dir: string;
 let owner: ReaderClient;
 let stranger: ReaderClient;
-
-async function connect(user: string): Promise<ReaderClient> {
-  const ca = await readFile(server.caFile, "utf8");
-  const c = await ReaderClient.connect({ service: server.service, domain: "localhost", jid: `${user}@localhost`, password: `${user}-pw`, ca });
-  // RFC 6121 §3.1.3: subscription requests go only to resources that fetched the roster.
-  await c.iq(xml("iq", { type: "get" }, xml("query", { xmlns: "jabber:iq:roster" })));
-  return c;
-}
+const clients = new ClientPool(() => server, { roster: true });
 
 const state = async () => JSON.parse(await readFile(path.join(dir, "state", "thing-state.json"), "utf8")) as { status: string; owner?: string; key: string };
 const switchRelay = (c: ReaderClient, value: boolean) =>
   c.iq(xml("iq", { type: "set", to: THING }, xml("set", { xmlns: NS_CONTROL }, xml("node", { nodeId: "relay" }), xml("boolean", { name: "relay", value: String(value) }))));
-const condition = (reply: Element) => reply.getChild("error")?.getChildElements().find((c) => c.name !== "text" && c.name !== "paramError")?.name;
-const presence = (type: string) => (el: Element) => el.name === "presence" && el.attrs.type === type && el.attrs.from?.split("/")[0] === "thing@localhost";
 
 beforeAll(async () => {
   expectNamespaceSupport();
@@ -62,16 +56,10 @@ sensors:
 `,
   );
   agent = runThingd(["run", "-c", path.join(dir, "sensors.yaml"), "--log-level", "debug"], {}, gpio.wrap);
-  [owner, stranger] = await Promise.all([connect("owner"), connect("stranger")]);
+  [owner, stranger] = await Promise.all([clients.client("owner"), clients.client("stranger")]);
 }, 60_000);
 
-afterAll(async () => {
-  await Promise.allSettled([owner?.stop(), stranger?.stop()]);
-  await agent?.stop("SIGKILL");
-  await registry?.stop();
-  await server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ clients, agent, components: [registry], server, dir }));
 
 describe("claim → read → control → disown against Prosody", () => {
   let key: string;

@@ -2,7 +2,7 @@
 // the owner reads without a question; others are allowed, refused or narrowed by canRead;
 // answers are cached until the server sends clearCache; no answer in time is a deny; presence
 // subscriptions ask isFriend; friend/unfriend and clearCache are obeyed only from the server.
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,9 +10,10 @@ import { xml, type Element } from "@xmpp/xml";
 import { startProsody, type ProsodyServer } from "../../scripts/lib/local-prosody.js";
 import { startRegistry, type TestRegistry } from "../../scripts/lib/test-registry.js";
 import { NS_PROVISIONING, startProvisioning, type TestProvisioning } from "../../scripts/lib/test-provisioning.js";
-import { ReaderClient } from "../../scripts/lib/reader-client.js";
 import { localXmppSection } from "../../scripts/lib/sensor-map-yaml.js";
 import { runThingd, type AgentProcess } from "../helpers/agent-process.js";
+import { ClientPool } from "../helpers/clients.js";
+import { tearDown } from "../helpers/thing-stack.js";
 
 const THING = "thing@localhost/gateway";
 const USERS = ["thing", "owner", "reader", "narrow", "stranger", "slow", "friend", "pal"];
@@ -21,16 +22,8 @@ let registry: TestRegistry;
 let prov: TestProvisioning;
 let agent: AgentProcess;
 let dir: string;
-let ca: string;
-const clients: ReaderClient[] = [];
-
-async function client(user: string): Promise<ReaderClient> {
-  const c = await ReaderClient.connect({ service: server.service, domain: "localhost", jid: `${user}@localhost`, password: `${user}-pw`, ca, resource: `${user}-${clients.length}` });
-  clients.push(c);
-  // RFC 6121 §3.1.3: subscription requests go only to resources that fetched the roster.
-  await c.iq(xml("iq", { type: "get" }, xml("query", { xmlns: "jabber:iq:roster" })));
-  return c;
-}
+const clients = new ClientPool(() => server, { ownResource: true, roster: true });
+const client = clients.client;
 
 const asked = (name: string, jid: string) => prov.questions.filter((q) => q.name === name && q.jid === jid).length;
 const forbidden = (reply: Element) => reply.attrs.type === "error" && reply.getChild("error")?.getChild("forbidden") !== undefined;
@@ -43,7 +36,6 @@ beforeAll(async () => {
       { domain: "provisioning.localhost", secret: "prov-secret" },
     ],
   });
-  ca = await readFile(server.caFile, "utf8");
   registry = await startRegistry(server, { domain: "registry.localhost" });
   prov = await startProvisioning(server, { domain: "provisioning.localhost" });
   prov.decide = (q) => {
@@ -80,14 +72,7 @@ sensors:
   await agent.waitForLog((l) => l.msg === "registered with the Thing Registry", 30_000);
 });
 
-afterAll(async () => {
-  await Promise.allSettled(clients.map((c) => c.stop()));
-  await agent?.stop("SIGKILL");
-  await prov?.stop();
-  await registry?.stop();
-  await server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ clients, agent, components: [prov, registry], server, dir }));
 
 describe("XEP-0324 provisioning against Prosody", () => {
   it("asks canRead with the requester's bare JID and the request, and serves an allowed reader", async () => {
@@ -100,7 +85,7 @@ describe("XEP-0324 provisioning against Prosody", () => {
   });
 
   it("answers the same question from the cache", async () => {
-    const reader = clients[0]!;
+    const reader = clients.all[0]!;
     const before = asked("canRead", "reader@localhost");
     const r = await reader.read(THING, { momentary: "true" }, [xml("node", { nodeId: "room" })]);
     expect(r.reply.attrs.type).toBe("result");
@@ -134,7 +119,7 @@ describe("XEP-0324 provisioning against Prosody", () => {
   });
 
   it("empties the cache on clearCache from the server only", async () => {
-    const stranger = clients.find((c) => c.jid.startsWith("stranger@"))!;
+    const stranger = clients.first("stranger");
     const forged = await stranger.iq(xml("iq", { type: "set", to: THING }, xml("clearCache", { xmlns: NS_PROVISIONING })));
     expect(forbidden(forged)).toBe(true);
 
@@ -142,7 +127,7 @@ describe("XEP-0324 provisioning against Prosody", () => {
     expect(reply.attrs.type).toBe("result");
     expect(reply.getChild("clearCacheResponse", NS_PROVISIONING)).toBeDefined();
     const before = asked("canRead", "reader@localhost");
-    await clients[0]!.read(THING, { momentary: "true" }, [xml("node", { nodeId: "room" })]);
+    await clients.all[0]!.read(THING, { momentary: "true" }, [xml("node", { nodeId: "room" })]);
     expect(asked("canRead", "reader@localhost")).toBe(before + 1);
   });
 
@@ -159,7 +144,7 @@ describe("XEP-0324 provisioning against Prosody", () => {
     const approved = friend.waitFor((el) => el.name === "presence" && el.attrs.type === "subscribed" && el.attrs.from === "thing@localhost");
     await friend.conn.entity.send(xml("presence", { type: "subscribe", to: "thing@localhost" }));
     await approved;
-    const stranger = clients.find((c) => c.jid.startsWith("stranger@"))!;
+    const stranger = clients.first("stranger");
     const refused = stranger.waitFor((el) => el.name === "presence" && el.attrs.type === "unsubscribed" && el.attrs.from === "thing@localhost");
     await stranger.conn.entity.send(xml("presence", { type: "subscribe", to: "thing@localhost" }));
     await refused;
@@ -168,7 +153,7 @@ describe("XEP-0324 provisioning against Prosody", () => {
 
   it("befriends on <friend/> from the server (after isFriend) and ignores it from anyone else", async () => {
     const pal = await client("pal");
-    const stranger = clients.find((c) => c.jid.startsWith("stranger@"))!;
+    const stranger = clients.first("stranger");
     // A forged notice: no isFriend question, no subscription.
     await stranger.conn.entity.send(xml("message", { to: THING }, xml("friend", { xmlns: NS_PROVISIONING, jid: "stranger@localhost" })));
     await agent.waitForLog((l) => l.msg === "ignored a friendship notice not sent by the provisioning server");
@@ -181,7 +166,7 @@ describe("XEP-0324 provisioning against Prosody", () => {
   });
 
   it("removes the contact from the roster on <unfriend/> from the server", async () => {
-    const pal = clients.find((c) => c.jid.startsWith("pal@"))!;
+    const pal = clients.first("pal");
     // pal approves the Thing's subscription, so the Thing has pal in its roster.
     await pal.conn.entity.send(xml("presence", { type: "subscribed", to: "thing@localhost" }));
     // The server handles a session's stanzas in order: once it answers a ping, the approval is in.
