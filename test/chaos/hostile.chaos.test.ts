@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { xml, type Element } from "@xmpp/xml";
 import { NS_DISCOVERY, NS_SENSORDATA } from "../../agent/protocol/ns.js";
 import type { ReaderClient } from "../../scripts/lib/reader-client.js";
-import { errorOf, median, pingStanza, rssKiB, startRig, THING, type Rig } from "./rig.js";
+import { errorOf } from "../helpers/stanzas.js";
+import { median, pingStanza, rssKiB, startRig, THING, type Rig } from "./rig.js";
+import { ROOM_SENSOR } from "../helpers/sensor-maps.js";
 
 let rig: Rig;
 let reader: ReaderClient;
@@ -18,12 +20,7 @@ beforeAll(async () => {
   requests_per_second: 50
   burst: 100
 sensors:
-  - id: room
-    driver: simulated
-    every: 1s
-    fields:
-      - { name: temperature, unit: "°C", value: 21.4, decimals: 2 }
-  - id: air
+${ROOM_SENSOR}  - id: air
     driver: simulated
     every: 1s
     fields:

@@ -10,6 +10,7 @@ import type { ReaderClient, ReadResult } from "../../scripts/lib/reader-client.j
 import { PtyEmulator, startPtyPair, type PtyPair } from "../fakes/pty.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { startRig, THING, type Rig } from "./rig.js";
+import { ROOM_SENSOR } from "../helpers/sensor-maps.js";
 
 let rig: Rig;
 let ptyDir: string;
@@ -42,12 +43,7 @@ beforeAll(async () => {
     every: 1s
     port: ${path.join(ptyDir, "a")}
     stale_after_ms: 1500
-  - id: room
-    driver: simulated
-    every: 1s
-    fields:
-      - { name: temperature, unit: "°C", value: 21.4, decimals: 2 }
-`,
+${ROOM_SENSOR}`,
   });
   await rig.claim();
   owner = await rig.client("owner");

@@ -5,7 +5,9 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { xml } from "@xmpp/xml";
-import { errorOf, pingStanza, startRig, THING, type Rig } from "./rig.js";
+import { errorOf } from "../helpers/stanzas.js";
+import { pingStanza, startRig, THING, type Rig } from "./rig.js";
+import { ROOM_SENSOR } from "../helpers/sensor-maps.js";
 
 let rig: Rig;
 const ROUNDS = Number(process.env.CHAOS_ROUNDS ?? 5);
@@ -14,12 +16,7 @@ beforeAll(async () => {
   rig = await startRig({
     keepalive: "5s",
     body: `sensors:
-  - id: room
-    driver: simulated
-    every: 1s
-    fields:
-      - { name: temperature, unit: "°C", value: 21.4, decimals: 2 }
-`,
+${ROOM_SENSOR}`,
   });
   await rig.claim();
 });

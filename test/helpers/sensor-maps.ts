@@ -35,3 +35,7 @@ sensors:
       - { name: pressure, unit: hPa, value: 1013.25, decimals: 1 }
 `;
 }
+
+/** A `sensors:` list item: a simulated `room` at a fixed 21.4 °C (two decimals), read every second. */
+export const ROOM_SENSOR = `  - { id: room, driver: simulated, every: 1s, fields: [{ name: temperature, unit: "°C", value: 21.4, decimals: 2 }] }
+`;
