@@ -1,6 +1,6 @@
 // No registry configured: thingd finds the Thing Registry by service discovery on its server
 // (disco#items on the domain, disco#info per item) and registers there.
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
@@ -8,18 +8,14 @@ import { startProsody, type ProsodyServer } from "../../scripts/lib/local-prosod
 import { startRegistry, type TestRegistry } from "../../scripts/lib/test-registry.js";
 import { localXmppSection } from "../../scripts/lib/sensor-map-yaml.js";
 import { runThingd, type AgentProcess } from "../helpers/agent-process.js";
+import { tearDown } from "../helpers/thing-stack.js";
 
 let server: ProsodyServer | undefined;
 let registry: TestRegistry | undefined;
 let agent: AgentProcess | undefined;
 let dir: string | undefined;
 
-afterAll(async () => {
-  await agent?.stop("SIGKILL");
-  await registry?.stop();
-  await server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ agent, components: [registry], server, dir }));
 
 it("finds the registry by disco#items/disco#info and registers with it", async () => {
   server = await startProsody({ users: [{ user: "thing", password: "thing-pw" }], components: [{ domain: "registry.localhost", secret: "s3" }] });

@@ -1,21 +1,18 @@
 // The server is down when thingd starts: it keeps retrying with backoff and comes online when
 // the server appears, without a restart. Also: the password never reaches a log line.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { startProsody, type ProsodyServer } from "../../scripts/lib/local-prosody.js";
 import { runThingd, type AgentProcess } from "../helpers/agent-process.js";
+import { tearDown } from "../helpers/thing-stack.js";
 
 let server: ProsodyServer | undefined;
 let agent: AgentProcess | undefined;
 let dir: string | undefined;
 
-afterAll(async () => {
-  await agent?.stop("SIGKILL");
-  await server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ agent, server, dir }));
 
 it("retries a failed first connect with backoff, then comes online; never logs the password", async () => {
   server = await startProsody({ users: [{ user: "thing", password: "s3cret-Pw-xyz" }] });

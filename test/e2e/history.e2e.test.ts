@@ -1,14 +1,16 @@
 // The history store end to end: the real thingd (dist/) polls a simulated sensor against a
 // real Prosody; historical readouts return values polled before a restart of thingd and
 // while the XMPP server was down; window edges; the cap; momentary stays momentary.
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startProsody, type ProsodyServer } from "../../scripts/lib/local-prosody.js";
-import { ReaderClient, type ReadField } from "../../scripts/lib/reader-client.js";
+import type { ReaderClient, ReadField } from "../../scripts/lib/reader-client.js";
 import { localXmppSection } from "../../scripts/lib/sensor-map-yaml.js";
 import { runThingd, type AgentProcess } from "../helpers/agent-process.js";
+import { connectUser } from "../helpers/clients.js";
+import { tearDown } from "../helpers/thing-stack.js";
 
 const THING = "thing@localhost/gateway";
 const CAP = 40;
@@ -21,8 +23,7 @@ let startedAt: Date;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const iso = (t: Date | number) => new Date(t).toISOString();
-const connectReader = async () =>
-  ReaderClient.connect({ service: server.service, domain: "localhost", jid: "reader@localhost", password: "reader-pw", ca: await readFile(server.caFile, "utf8") });
+const connectReader = () => connectUser(server, "reader");
 const startAgent = async () => {
   agent = runThingd(["run", "-c", config]);
   await agent.waitForLog((l) => l.msg === "online");
@@ -53,12 +54,7 @@ sensors:
   await sleep(3_000);
 });
 
-afterAll(async () => {
-  await reader?.stop();
-  await agent?.stop("SIGKILL");
-  await server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ clients: [reader], agent, server, dir }));
 
 it("a momentary-only request contains no historical fields", async () => {
   const res = await reader.read(THING, { momentary: "true" });

@@ -1,14 +1,16 @@
 // SIGHUP reload against a live session: sensor changes apply without dropping XMPP; an
 // invalid sensor map is refused with its problems and the last good config keeps serving.
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { xml } from "@xmpp/xml";
 import { startProsody, type ProsodyServer } from "../../scripts/lib/local-prosody.js";
-import { ReaderClient } from "../../scripts/lib/reader-client.js";
+import type { ReaderClient } from "../../scripts/lib/reader-client.js";
 import { localXmppSection } from "../../scripts/lib/sensor-map-yaml.js";
 import { runThingd, type AgentProcess } from "../helpers/agent-process.js";
+import { connectUser } from "../helpers/clients.js";
+import { tearDown } from "../helpers/thing-stack.js";
 
 const THING = "thing@localhost/gateway";
 let server: ProsodyServer;
@@ -31,15 +33,10 @@ beforeAll(async () => {
   await writeFile(config, head());
   agent = runThingd(["run", "-c", config]);
   await agent.waitForLog((l) => l.msg === "online");
-  reader = await ReaderClient.connect({ service: server.service, domain: "localhost", jid: "reader@localhost", password: "reader-pw", ca: await readFile(server.caFile, "utf8") });
+  reader = await connectUser(server, "reader");
 });
 
-afterAll(async () => {
-  await reader?.stop();
-  await agent?.stop("SIGKILL");
-  await server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ clients: [reader], agent, server, dir }));
 
 const nodes = async () => [...new Set((await reader.read(THING, { momentary: "true" })).fields.map((f) => `${f.node}=${f.value}`))];
 

@@ -7,7 +7,7 @@ import path from "node:path";
 import { startProsody, type ProsodyServer } from "../../scripts/lib/local-prosody.js";
 import { startRegistry, type TestRegistry } from "../../scripts/lib/test-registry.js";
 import { runThingd, type AgentProcess } from "./agent-process.js";
-import type { ClientPool } from "./clients.js";
+import { ClientPool } from "./clients.js";
 
 export interface ThingStack {
   server: ProsodyServer;
@@ -50,7 +50,8 @@ export async function startThingStack(o: ThingStackOptions): Promise<ThingStack>
 }
 
 export interface TearDownParts {
-  clients?: ClientPool;
+  /** A pool, or single clients (undefined ones are skipped). */
+  clients?: ClientPool | ReadonlyArray<{ stop(): Promise<unknown> } | undefined>;
   agent?: AgentProcess | undefined;
   /** Components and other helpers, stopped in this order after thingd. */
   components?: Array<{ stop(): Promise<unknown> } | undefined>;
@@ -60,7 +61,8 @@ export interface TearDownParts {
 
 /** Stops what there is (beforeAll may have failed half-way): clients, thingd (SIGKILL), components, Prosody; removes the dir. */
 export async function tearDown(p: TearDownParts): Promise<void> {
-  await p.clients?.stopAll();
+  if (p.clients instanceof ClientPool) await p.clients.stopAll();
+  else await Promise.allSettled((p.clients ?? []).map((c) => c?.stop()));
   await p.agent?.stop("SIGKILL");
   for (const c of p.components ?? []) await c?.stop();
   await p.server?.stop();
