@@ -18,6 +18,7 @@ import { NS_DISCOVERY } from "../../agent/protocol/ns.js";
 import { ClientPool } from "../helpers/clients.js";
 import { presenceOf as presence } from "../helpers/stanzas.js";
 import { tearDown } from "../helpers/thing-stack.js";
+import { ROOM_SENSOR } from "../helpers/sensor-maps.js";
 
 const THING = "thing@localhost/gateway";
 let server: ProsodyServer;
@@ -39,8 +40,7 @@ async function writeConfig(meta: string, registryJid = "registry.localhost", sta
   meta: ${meta}
 state_dir: ${stateDir}
 sensors:
-  - { id: room, driver: simulated, every: 1s, fields: [{ name: temperature, unit: "°C", value: 21.4, decimals: 2 }] }
-`,
+${ROOM_SENSOR}`,
   );
   return file;
 }
