@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { constants as fsConstants, rmSync } from "node:fs";
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { connect as netConnect } from "node:net";
+import { tcpAccepts } from "../../agent/transport/comeback.js";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 
@@ -278,21 +279,6 @@ function probeC2s(port: number, timeoutMs: number): Promise<string> {
   });
 }
 
-function tcpAccepts(port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = netConnect({ host: "127.0.0.1", port });
-    const finish = (ok: boolean) => {
-      clearTimeout(timer);
-      sock.removeAllListeners();
-      sock.on("error", () => {});
-      sock.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => finish(false), timeoutMs);
-    sock.once("connect", () => finish(true));
-    sock.once("error", () => finish(false));
-  });
-}
 
 /** Prosody does not exit when a port is taken; it logs this (also to the console sink) and carries on. */
 const PORT_IN_USE = /Failed to open server port/;
@@ -373,7 +359,7 @@ export async function startProsody(opts: StartProsodyOptions = {}): Promise<Pros
       try {
         const features = await probeC2s(c2sPort, 2_000);
         if (!features.includes("<starttls")) throw new Error(`c2s features without <starttls>: ${features}`);
-        if (components.length === 0 || (await tcpAccepts(componentPort, 1_000))) return;
+        if (components.length === 0 || (await tcpAccepts({ host: "127.0.0.1", port: componentPort }, 1_000))) return;
         lastErr = `component port ${componentPort} does not accept connections`;
       } catch (err) {
         lastErr = (err as Error).message;

@@ -4,7 +4,7 @@
 import { xml, type Element } from "@xmpp/xml";
 import { createConnection, type XmppConnection } from "../../agent/transport/connection.js";
 import { NS_IEEE_SENSORDATA, NS_SENSORDATA } from "../../agent/protocol/ns.js";
-import { parseIeeeResp } from "../../agent/protocol/ieee-sensordata.js";
+import { parseIeeeResp, type IeeeReadField } from "../../agent/protocol/ieee-sensordata.js";
 
 export type Dialect = "xep" | "ieee";
 
@@ -52,15 +52,8 @@ export interface ReaderOptions {
   ca?: string;
 }
 
-export interface ReadField {
-  node: string;
-  timestamp: string;
-  element: string;
-  name: string;
-  value: string;
-  unit?: string;
-  flags: string[];
-}
+/** One field as read, in either dialect (element names and flags as the dialect writes them). */
+export type ReadField = IeeeReadField;
 
 export interface ReadResult {
   /** The IQ reply (result with <accepted>, or error). */
