@@ -13,7 +13,7 @@ import { startProsody } from "./lib/local-prosody.js";
 import { ReaderClient } from "./lib/reader-client.js";
 import { localXmppSection } from "./lib/sensor-map-yaml.js";
 
-const MAIN = fileURLToPath(new URL("../agent/main.js", import.meta.url));
+const MAIN = process.env.BENCH_THINGD_MAIN ?? fileURLToPath(new URL("../agent/main.js", import.meta.url));
 const BARE = fileURLToPath(new URL("./bare-client.js", import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
