@@ -1,11 +1,16 @@
 // The benchmark's do-nothing responder, run as its own process like thingd: it logs in and
-// answers every <req> with an IQ result + one prebuilt <fields> message, nothing else.
+// answers every <req> with an IQ result + one prebuilt <fields> message, and every IEEE <req>
+// (urn:ieee:iot:sd:1.0) with an IQ result carrying a prebuilt <resp> (thingd's cached IEEE
+// answer), nothing else: the floor both dialects are compared with.
 // Usage: node dist/scripts/dummy-responder.js SERVICE CA_FILE JID PASSWORD RESOURCE
 import { readFileSync } from "node:fs";
 import { xml, type Element } from "@xmpp/xml";
 import { createConnection } from "../agent/transport/connection.js";
 import { buildAccepted, buildFieldsMessage } from "../agent/protocol/sensordata.js";
 import { NS_SENSORDATA } from "../agent/protocol/ns.js";
+import { buildIeeeResp } from "../agent/protocol/ieee-sensordata.js";
+
+const NS_IEEE = "urn:ieee:iot:sd:1.0";
 
 const [service, caFile, jid, password, resource] = process.argv.slice(2);
 if (!service || !caFile || !jid || !password || !resource) {
@@ -24,9 +29,15 @@ const template = [
   },
 ];
 conn.middleware.use(async (ctx: { stanza: Element }, next: () => Promise<unknown>) => {
-  const req = ctx.stanza.getChild("req", NS_SENSORDATA);
-  if (ctx.stanza.name !== "iq" || !req) return next();
+  if (ctx.stanza.name !== "iq") return next();
   const { from, id } = ctx.stanza.attrs;
+  const ieee = ctx.stanza.getChild("req", NS_IEEE);
+  if (ieee) {
+    await conn.entity.send(xml("iq", { type: "result", to: from, id }, buildIeeeResp(NS_IEEE, ieee.attrs.id!, template, [])));
+    return undefined;
+  }
+  const req = ctx.stanza.getChild("req", NS_SENSORDATA);
+  if (!req) return next();
   const seqnr = req.attrs.seqnr!;
   await conn.entity.sendMany([xml("iq", { type: "result", to: from, id }, buildAccepted(seqnr)), buildFieldsMessage(from!, seqnr, template, true)]);
   return undefined;
