@@ -51,8 +51,33 @@ function startThingd(config: string): ChildProcess {
   return spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
 }
 
-function startBaseline(name: "dummy-responder" | "bare-client", server: ProsodyServer, user: string, resource: string): ChildProcess {
-  return spawn(process.execPath, [script(name), server.service, server.caFile, `${user}@localhost`, `${user}-pw`, resource], { stdio: ["ignore", "pipe", "inherit"] });
+function startBaseline(name: "dummy-responder" | "bare-client", server: ProsodyServer, user: string, resource: string, ...extra: string[]): ChildProcess {
+  return spawn(process.execPath, [script(name), server.service, server.caFile, `${user}@localhost`, `${user}-pw`, resource, ...extra], { stdio: ["ignore", "pipe", "inherit"] });
+}
+
+/** p50 of `samples` readouts of every node (request → done), each checked for `fields` fields. */
+async function wholeReadoutP50(reader: ReaderClient, to: string, fields: number, samples: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const t = performance.now();
+    const r = await reader.read(to, { momentary: "true" }, [], 30_000);
+    if (r.fields.length !== fields) throw new Error(`${to}: got ${r.fields.length} fields, expected ${fields}`);
+    times.push(performance.now() - t);
+  }
+  return p50(times);
+}
+
+/** 1,000 nodes × 5 fields from thingd and from the do-nothing responder (canned text) on `server`. */
+async function scaleAgainstFloor(server: ProsodyServer, dir: string, reader: ReaderClient, tag: string, samples: number, children: ChildProcess[]): Promise<{ thing: number; floor: number }> {
+  const child = startThingd(await writeConfig(server, dir, `${tag}1000`, sensorsYaml(1000, 5, "1h")));
+  const floorChild = startBaseline("dummy-responder", server, "dummy", `${tag}1000`, "1000");
+  children.push(child, floorChild);
+  await ready(floorChild);
+  await waitAnswers(reader, `thing@localhost/${tag}1000`);
+  const thing = await wholeReadoutP50(reader, `thing@localhost/${tag}1000`, 5000, samples);
+  const floor = await wholeReadoutP50(reader, `dummy@localhost/${tag}1000`, 5000, samples);
+  await Promise.all([stopChild(child), stopChild(floorChild)]);
+  return { thing, floor };
 }
 
 function ready(child: ChildProcess): Promise<void> {
@@ -262,6 +287,19 @@ async function main(): Promise<void> {
       scale[nodes] = p50(times);
       await stopChild(child);
     }
+    // The floor of the 1,000-node readout on this (default) server, then both on a Prosody with
+    // network_settings = { nagle = false } (TCP_NODELAY), to separate Nagle from thingd.
+    const samples = q ? 10 : 30;
+    const scaleDefault = await scaleAgainstFloor(server, dir, reader, "floor", samples, children);
+    const tunedServer = await startProsody({ nagle: false, users: ["thing", "dummy", "reader"].map((u) => ({ user: u, password: `${u}-pw` })) });
+    let scaleTuned: { thing: number; floor: number };
+    try {
+      const tunedReader = await ReaderClient.connect({ service: tunedServer.service, domain: "localhost", jid: "reader@localhost", password: "reader-pw", ca: await readFile(tunedServer.caFile, "utf8") });
+      scaleTuned = await scaleAgainstFloor(tunedServer, dir, tunedReader, "tuned", samples, children);
+      await tunedReader.stop();
+    } finally {
+      await tunedServer.stop();
+    }
 
     row("readout p50 ÷ do-nothing p50", thingT! / dummyT!, "≤ 1.20", thingT! / dummyT! <= 1.2);
     const rateRatio = p50(thingRates) / p50(dummyRates);
@@ -280,6 +318,10 @@ async function main(): Promise<void> {
     row("start → online (answers ping) ÷ bare client", startRatio, "≤ 1.30", startRatio <= 1.3);
     row("readout of 1,000 nodes × 5 fields (ms, p50)", scale[1000]!, "≤ 50", scale[1000]! <= 50, 1);
     row("  thingd's share: build + serialise 1,000 × 5 (ms)", buildMs(), "", undefined, 1);
+    row("  floor: do-nothing, same 1,000 × 5 canned (ms, p50)", scaleDefault.floor, "", undefined, 1);
+    row("  1,000 × 5 readout ÷ floor", scaleDefault.thing / scaleDefault.floor, "", undefined);
+    row("  Prosody with nagle = false: thingd (ms, p50)", scaleTuned.thing, "≤ 50", scaleTuned.thing <= 50, 1);
+    row("  Prosody with nagle = false: floor (ms, p50)", scaleTuned.floor, "", undefined, 1);
     row("  growth 10 → 100 → 1,000 nodes (ms)", `${scale[10]!.toFixed(1)} → ${scale[100]!.toFixed(1)} → ${scale[1000]!.toFixed(1)}`, "", undefined);
     row("CPU, 20 sensors at 1 Hz, no requests (% of a core)", cpuPct, "≤ 2", cpuPct <= 2);
 
