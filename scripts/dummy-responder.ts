@@ -1,7 +1,7 @@
 // The benchmark's do-nothing responder, run as its own process like thingd: it logs in and
 // answers every <req> with an IQ result + one prebuilt <fields> message, and every IEEE <req>
 // (urn:ieee:iot:sd:1.0) with an IQ result carrying a prebuilt <resp> (thingd's cached IEEE
-// answer), nothing else: the floor both dialects are compared with.
+// answer), and XEP-0199 pings, nothing else: the floor both dialects are compared with.
 // Usage: node dist/scripts/dummy-responder.js SERVICE CA_FILE JID PASSWORD RESOURCE [NODES]
 // With NODES (the scale floor): every seqnr <req> gets NODES nodes × 5 fields, as thingd's
 // simulated scale config answers, serialised once at start and written as text (no per-request
@@ -49,6 +49,10 @@ const scalePayload = scaleNodes
 conn.middleware.use(async (ctx: { stanza: Element }, next: () => Promise<unknown>) => {
   if (ctx.stanza.name !== "iq") return next();
   const { from, id } = ctx.stanza.attrs;
+  if (ctx.stanza.attrs.type === "get" && ctx.stanza.getChild("ping", "urn:xmpp:ping")) {
+    await conn.entity.send(xml("iq", { type: "result", to: from, id })); // as the bare client does
+    return undefined;
+  }
   const ieee = ctx.stanza.getChild("req", NS_IEEE);
   if (ieee) {
     await conn.entity.send(xml("iq", { type: "result", to: from, id }, buildIeeeResp(NS_IEEE, ieee.attrs.id!, template, [])));
