@@ -7,6 +7,7 @@
 // Options: --quick (short runs), --n (sequential samples), --total (rate-test requests),
 // --soak (readouts in the memory soak), --cpu-seconds, --inflight.
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -46,9 +47,12 @@ async function writeConfig(server: ProsodyServer, dir: string, resource: string,
   return file;
 }
 
+/** thingd runs with the Node options its systemd unit sets (Environment=NODE_OPTIONS=...), as deployed. */
+const UNIT_NODE_OPTIONS = readFileSync(fileURLToPath(new URL("../../systemd/thingd.service", import.meta.url)), "utf8").match(/^Environment=NODE_OPTIONS=(.*)$/m)?.[1] ?? "";
+
 function startThingd(config: string): ChildProcess {
   const args = [...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), MAIN, "run", "-c", config, "--log-level", "warn"];
-  return spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
+  return spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} ${UNIT_NODE_OPTIONS}`.trim() } });
 }
 
 function startBaseline(name: "dummy-responder" | "bare-client", server: ProsodyServer, user: string, resource: string, ...extra: string[]): ChildProcess {
@@ -326,7 +330,7 @@ async function main(): Promise<void> {
     row("CPU, 20 sensors at 1 Hz, no requests (% of a core)", cpuPct, "≤ 2", cpuPct <= 2);
 
     const w = [Math.max(...rows.map((r) => r.name.length)), Math.max(...rows.map((r) => r.value.length)), 7];
-    console.log(`\nthingd benchmark (${q ? "--quick, " : ""}Prosody on loopback; n=${n} sequential, ${total} at ${inflight} in flight, soak ${soak}, CPU over ${cpuSeconds} s)`);
+    console.log(`\nthingd benchmark (${q ? "--quick, " : ""}thingd with NODE_OPTIONS="${UNIT_NODE_OPTIONS}" from its unit; Prosody on loopback; n=${n} sequential, ${total} at ${inflight} in flight, soak ${soak}, CPU over ${cpuSeconds} s)`);
     console.log(`| ${"measure".padEnd(w[0]!)} | ${"value".padStart(w[1]!)} | ${"target".padEnd(w[2]!)} | result |`);
     console.log(`|${"-".repeat(w[0]! + 2)}|${"-".repeat(w[1]! + 2)}|${"-".repeat(w[2]! + 2)}|--------|`);
     for (const r of rows) console.log(`| ${r.name.padEnd(w[0]!)} | ${r.value.padStart(w[1]!)} | ${r.target.padEnd(w[2]!)} | ${r.pass === undefined ? "  -   " : r.pass ? " pass " : " FAIL "} |`);

@@ -9,12 +9,15 @@
 //     which must be the same module instance @xmpp/sasl-scram-sha-1 uses;
 //   - qrcode-terminal: only needed while unclaimed.
 import { statSync } from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Metafile } from "esbuild";
 
 export const BUNDLE_EXTERNALS = ["serialport", "@serialport/*", "i2c-bus", "onoff", "koffi", "sasl-scram-sha-1", "qrcode-terminal"];
-const ENTRY = fileURLToPath(new URL("../agent/cli.js", import.meta.url));
-export const BUNDLE_FILE = fileURLToPath(new URL("../thingd.bundle.mjs", import.meta.url));
+// The same paths whether this runs from dist/scripts/ (npm run build) or from scripts/ (tests).
+const DIST = fileURLToPath(new URL(import.meta.url.includes("/dist/scripts/") ? "../" : "../dist/", import.meta.url));
+const ENTRY = path.join(DIST, "agent/cli.js");
+export const BUNDLE_FILE = path.join(DIST, "thingd.bundle.mjs");
 
 /** Bundles dist/agent/cli.js into `outfile` (must sit directly in dist/: version.ts and createRequire resolve from it). */
 export async function bundleThingd(outfile: string = BUNDLE_FILE): Promise<Metafile> {
