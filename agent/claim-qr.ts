@@ -1,7 +1,8 @@
 // The claim QR code (protocol.md §2.5), shared by `thingd claim` and the daemon's start-up log.
-import qrcode from "qrcode-terminal";
+// qrcode-terminal is imported on first use: the daemon needs it only while unclaimed.
 
 /** Terminal rendering (half-block characters) of `text` as a QR code. */
-export function renderQr(text: string): Promise<string> {
+export async function renderQr(text: string): Promise<string> {
+  const { default: qrcode } = await import("qrcode-terminal");
   return new Promise((resolve) => qrcode.generate(text, { small: true }, resolve));
 }

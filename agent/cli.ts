@@ -7,13 +7,8 @@ import { loadConfig } from "./config/load.js";
 import type { ThingConfig } from "./config/types.js";
 import { createLogger } from "./log.js";
 import { VERSION } from "./version.js";
-import { formatReadings, readAllOnce } from "./read-once.js";
-import { listSerialCommand } from "./commands/list-serial.js";
-import { scanI2cCommand } from "./commands/scan-i2c.js";
-import { schemaCommand } from "./commands/schema.js";
-import { statusCommand } from "./commands/status.js";
-import { claimCommand } from "./commands/claim.js";
-import { unregisterCommand } from "./commands/unregister.js";
+// Commands are imported when run: `thingd run` (the service) should not load what only the
+// other commands need (start-up time and RSS are measured by `npm run bench`, docs/benchmarks.md).
 
 export const DEFAULT_CONFIG = "/etc/thingd/sensors.yaml";
 
@@ -88,6 +83,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       if (!config) return EXIT_CONFIG;
       // Logs go to stderr so stdout stays a clean table or JSON document.
       const log = createLogger(values["log-level"] === "info" ? "warn" : level, pino.destination(2));
+      const { formatReadings, readAllOnce } = await import("./read-once.js");
       const readings = await readAllOnce(config, log);
       io.out(values.json ? JSON.stringify(readings, null, 2) : formatReadings(readings));
       return readings.every((r) => !r.error) ? EXIT_OK : EXIT_FAILURE;
@@ -99,17 +95,17 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       return runDaemon(config, createLogger(level));
     }
     case "status":
-      return statusCommand({ config: file, json: values.json }, io);
+      return (await import("./commands/status.js")).statusCommand({ config: file, json: values.json }, io);
     case "claim":
-      return claimCommand({ config: file, json: values.json }, io);
+      return (await import("./commands/claim.js")).claimCommand({ config: file, json: values.json }, io);
     case "unregister":
-      return unregisterCommand({ config: file }, io);
+      return (await import("./commands/unregister.js")).unregisterCommand({ config: file }, io);
     case "schema":
-      return schemaCommand({}, io);
+      return (await import("./commands/schema.js")).schemaCommand({}, io);
     case "scan-i2c":
-      return scanI2cCommand({ bus: positionals[1] }, io);
+      return (await import("./commands/scan-i2c.js")).scanI2cCommand({ bus: positionals[1] }, io);
     case "list-serial":
-      return listSerialCommand({ json: values.json }, io);
+      return (await import("./commands/list-serial.js")).listSerialCommand({ json: values.json }, io);
     case undefined:
       io.err(USAGE);
       return EXIT_USAGE;

@@ -7,6 +7,7 @@
 // Options: --quick (short runs), --n (sequential samples), --total (rate-test requests),
 // --soak (readouts in the memory soak), --cpu-seconds, --inflight.
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -46,13 +47,41 @@ async function writeConfig(server: ProsodyServer, dir: string, resource: string,
   return file;
 }
 
+/** thingd runs with the Node options its systemd unit sets (Environment=NODE_OPTIONS=...), as deployed. */
+const UNIT_NODE_OPTIONS = readFileSync(fileURLToPath(new URL("../../systemd/thingd.service", import.meta.url)), "utf8").match(/^Environment=NODE_OPTIONS=(.*)$/m)?.[1] ?? "";
+
 function startThingd(config: string): ChildProcess {
   const args = [...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), MAIN, "run", "-c", config, "--log-level", "warn"];
-  return spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
+  return spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} ${UNIT_NODE_OPTIONS}`.trim() } });
 }
 
-function startBaseline(name: "dummy-responder" | "bare-client", server: ProsodyServer, user: string, resource: string): ChildProcess {
-  return spawn(process.execPath, [script(name), server.service, server.caFile, `${user}@localhost`, `${user}-pw`, resource], { stdio: ["ignore", "pipe", "inherit"] });
+function startBaseline(name: "dummy-responder" | "bare-client", server: ProsodyServer, user: string, resource: string, ...extra: string[]): ChildProcess {
+  return spawn(process.execPath, [script(name), server.service, server.caFile, `${user}@localhost`, `${user}-pw`, resource, ...extra], { stdio: ["ignore", "pipe", "inherit"] });
+}
+
+/** p50 of `samples` readouts of every node (request → done), each checked for `fields` fields. */
+async function wholeReadoutP50(reader: ReaderClient, to: string, fields: number, samples: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const t = performance.now();
+    const r = await reader.read(to, { momentary: "true" }, [], 30_000);
+    if (r.fields.length !== fields) throw new Error(`${to}: got ${r.fields.length} fields, expected ${fields}`);
+    times.push(performance.now() - t);
+  }
+  return p50(times);
+}
+
+/** 1,000 nodes × 5 fields from thingd and from the do-nothing responder (canned text) on `server`. */
+async function scaleAgainstFloor(server: ProsodyServer, dir: string, reader: ReaderClient, tag: string, samples: number, children: ChildProcess[]): Promise<{ thing: number; floor: number }> {
+  const child = startThingd(await writeConfig(server, dir, `${tag}1000`, sensorsYaml(1000, 5, "1h")));
+  const floorChild = startBaseline("dummy-responder", server, "dummy", `${tag}1000`, "1000");
+  children.push(child, floorChild);
+  await ready(floorChild);
+  await waitAnswers(reader, `thing@localhost/${tag}1000`);
+  const thing = await wholeReadoutP50(reader, `thing@localhost/${tag}1000`, 5000, samples);
+  const floor = await wholeReadoutP50(reader, `dummy@localhost/${tag}1000`, 5000, samples);
+  await Promise.all([stopChild(child), stopChild(floorChild)]);
+  return { thing, floor };
 }
 
 function ready(child: ChildProcess): Promise<void> {
@@ -210,17 +239,18 @@ async function main(): Promise<void> {
       if (r.fields.length !== 2) throw new Error(`unexpected readout from ${to}: ${r.reply.toString().slice(0, 300)}`);
     };
     let ieeeSeq = 0;
-    const ieeeReply = () => reader.iq(xml("iq", { type: "get", to: THING }, xml("req", { xmlns: NS_IEEE, id: `b${++ieeeSeq}`, m: "true" }, xml("nd", { id: "s01" }))));
-    const probe: Element = await ieeeReply();
+    const ieeeReply = (to: string) => reader.iq(xml("iq", { type: "get", to }, xml("req", { xmlns: NS_IEEE, id: `b${++ieeeSeq}`, m: "true" }, xml("nd", { id: "s01" }))));
+    const probe: Element = await ieeeReply(THING);
     const ieeeSupported = probe.attrs.type === "result";
-    const ieee = async () => {
-      const r = await ieeeReply();
-      if (r.attrs.type !== "result") throw new Error(`IEEE readout failed: ${r.toString().slice(0, 300)}`);
+    // The IEEE answer is one IQ result carrying <resp>; the do-nothing responder sends the same, canned.
+    const ieee = (to: string) => async () => {
+      const r = await ieeeReply(to);
+      if (r.attrs.type !== "result" || !r.getChild("resp", NS_IEEE)) throw new Error(`IEEE readout from ${to} failed: ${r.toString().slice(0, 300)}`);
     };
 
     // --- Latency: interleaved sample by sample so drift hits every operation alike.
-    const ops = [ping(THING), readout(THING), readout(DUMMY), ...(ieeeSupported ? [ieee] : [])];
-    const [pingT, thingT, dummyT, ieeeT] = (await interleaved(n, ops)).map(p50);
+    const ops = [ping(THING), readout(THING), readout(DUMMY), ...(ieeeSupported ? [ieee(THING), ieee(DUMMY), ping(DUMMY)] : [])];
+    const [pingT, thingT, dummyT, ieeeT, ieeeDummyT, pingDummyT] = (await interleaved(n, ops)).map(p50);
 
     // --- Rate at `inflight` in flight: alternate rounds, report the median round.
     const rounds = 5;
@@ -261,11 +291,29 @@ async function main(): Promise<void> {
       scale[nodes] = p50(times);
       await stopChild(child);
     }
+    // The floor of the 1,000-node readout on this (default) server, then both on a Prosody with
+    // network_settings = { nagle = false } (TCP_NODELAY), to separate Nagle from thingd.
+    const samples = q ? 10 : 30;
+    const scaleDefault = await scaleAgainstFloor(server, dir, reader, "floor", samples, children);
+    const tunedServer = await startProsody({ nagle: false, users: ["thing", "dummy", "reader"].map((u) => ({ user: u, password: `${u}-pw` })) });
+    let scaleTuned: { thing: number; floor: number };
+    try {
+      const tunedReader = await ReaderClient.connect({ service: tunedServer.service, domain: "localhost", jid: "reader@localhost", password: "reader-pw", ca: await readFile(tunedServer.caFile, "utf8") });
+      scaleTuned = await scaleAgainstFloor(tunedServer, dir, tunedReader, "tuned", samples, children);
+      await tunedReader.stop();
+    } finally {
+      await tunedServer.stop();
+    }
 
     row("readout p50 ÷ do-nothing p50", thingT! / dummyT!, "≤ 1.20", thingT! / dummyT! <= 1.2);
     const rateRatio = p50(thingRates) / p50(dummyRates);
     row(`readouts/s at ${inflight} in flight ÷ do-nothing`, rateRatio, "≥ 0.85", rateRatio >= 0.85);
-    if (ieeeSupported) row("IEEE readout p50 ÷ ping p50", ieeeT! / pingT!, "≤ 1.30", ieeeT! / pingT! <= 1.3);
+    if (ieeeSupported) {
+      row("IEEE readout p50 ÷ ping p50", ieeeT! / pingT!, "≤ 1.30", ieeeT! / pingT! <= 1.3);
+      // The floor of that row: the same canned answer from the do-nothing responder, ÷ a ping to it.
+      row("  floor: do-nothing IEEE p50 ÷ its ping p50", ieeeDummyT! / pingDummyT!, "", undefined);
+      row("  IEEE readout p50 ÷ do-nothing IEEE p50", ieeeT! / ieeeDummyT!, "", undefined);
+    }
     else row("IEEE readout p50 ÷ ping p50", "n/a (dialect not supported)", "≤ 1.30", undefined);
     row(`RSS after ${soak} readouts ÷ bare client RSS`, rssEnd / rssBare, "≤ 1.15", rssEnd / rssBare <= 1.15);
     const growth = ((rssEnd - rssEarly) / rssEarly) * 100;
@@ -274,15 +322,19 @@ async function main(): Promise<void> {
     row("start → online (answers ping) ÷ bare client", startRatio, "≤ 1.30", startRatio <= 1.3);
     row("readout of 1,000 nodes × 5 fields (ms, p50)", scale[1000]!, "≤ 50", scale[1000]! <= 50, 1);
     row("  thingd's share: build + serialise 1,000 × 5 (ms)", buildMs(), "", undefined, 1);
+    row("  floor: do-nothing, same 1,000 × 5 canned (ms, p50)", scaleDefault.floor, "", undefined, 1);
+    row("  1,000 × 5 readout ÷ floor", scaleDefault.thing / scaleDefault.floor, "", undefined);
+    row("  Prosody with nagle = false: thingd (ms, p50)", scaleTuned.thing, "≤ 50", scaleTuned.thing <= 50, 1);
+    row("  Prosody with nagle = false: floor (ms, p50)", scaleTuned.floor, "", undefined, 1);
     row("  growth 10 → 100 → 1,000 nodes (ms)", `${scale[10]!.toFixed(1)} → ${scale[100]!.toFixed(1)} → ${scale[1000]!.toFixed(1)}`, "", undefined);
     row("CPU, 20 sensors at 1 Hz, no requests (% of a core)", cpuPct, "≤ 2", cpuPct <= 2);
 
     const w = [Math.max(...rows.map((r) => r.name.length)), Math.max(...rows.map((r) => r.value.length)), 7];
-    console.log(`\nthingd benchmark (${q ? "--quick, " : ""}Prosody on loopback; n=${n} sequential, ${total} at ${inflight} in flight, soak ${soak}, CPU over ${cpuSeconds} s)`);
+    console.log(`\nthingd benchmark (${q ? "--quick, " : ""}thingd with NODE_OPTIONS="${UNIT_NODE_OPTIONS}" from its unit; Prosody on loopback; n=${n} sequential, ${total} at ${inflight} in flight, soak ${soak}, CPU over ${cpuSeconds} s)`);
     console.log(`| ${"measure".padEnd(w[0]!)} | ${"value".padStart(w[1]!)} | ${"target".padEnd(w[2]!)} | result |`);
     console.log(`|${"-".repeat(w[0]! + 2)}|${"-".repeat(w[1]! + 2)}|${"-".repeat(w[2]! + 2)}|--------|`);
     for (const r of rows) console.log(`| ${r.name.padEnd(w[0]!)} | ${r.value.padStart(w[1]!)} | ${r.target.padEnd(w[2]!)} | ${r.pass === undefined ? "  -   " : r.pass ? " pass " : " FAIL "} |`);
-    console.log(`\nraw: ping ${pingT!.toFixed(2)} ms, readout ${thingT!.toFixed(2)} ms, do-nothing ${dummyT!.toFixed(2)} ms${ieeeSupported ? `, IEEE ${ieeeT!.toFixed(2)} ms` : ""}; ` +
+    console.log(`\nraw: ping ${pingT!.toFixed(2)} ms, readout ${thingT!.toFixed(2)} ms, do-nothing ${dummyT!.toFixed(2)} ms${ieeeSupported ? `, IEEE ${ieeeT!.toFixed(2)} ms, do-nothing IEEE ${ieeeDummyT!.toFixed(2)} ms, do-nothing ping ${pingDummyT!.toFixed(2)} ms` : ""}; ` +
       `rate thingd ${p50(thingRates).toFixed(0)}/s vs ${p50(dummyRates).toFixed(0)}/s; RSS ${rssEarly} → ${rssEnd} KiB vs bare ${rssBare} KiB; ` +
       `start ${p50(thingStarts).toFixed(0)} ms vs bare ${p50(bareStarts).toFixed(0)} ms\nRSS every ${tenth} readouts (KiB): ${rssSeries.join(" ")}`);
     await reader.stop();
