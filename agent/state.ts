@@ -42,12 +42,17 @@ export function parseState(text: string): ThingState {
   return v as ThingState;
 }
 
-/** Write `data` to `file` so that readers see the old or the new content, never a mix. */
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
+/**
+ * Write `data` to `file` so that readers see the old or the new content, never a mix. The mode
+ * is set on the temp file before the rename (fchmod ignores the umask), so the file never
+ * appears with another mode.
+ */
+export async function writeFileAtomic(file: string, data: string, mode = 0o600): Promise<void> {
   const dir = path.dirname(file);
   const tmp = `${file}.tmp-${process.pid}`;
   const fh = await open(tmp, "w", 0o600);
   try {
+    if (mode !== 0o600) await fh.chmod(mode);
     await fh.writeFile(data);
     await fh.sync();
   } finally {

@@ -109,8 +109,8 @@ function fileWriter(file: string, getSnapshot: () => StatusSnapshot, log: Logger
   let failing = false;
   const writeOnce = async () => {
     try {
-      await writeFileAtomic(file, `${JSON.stringify(getSnapshot(), null, 2)}\n`);
-      await chmod(file, 0o640); // not secret (no KEY); readable like the socket
+      // 0640: not secret (no KEY); readable like the socket.
+      await writeFileAtomic(file, `${JSON.stringify(getSnapshot(), null, 2)}\n`, 0o640);
       failing = false;
     } catch (err) {
       if (!failing) log.warn({ err, file }, "cannot write the status file"); // once per outage, not every 10 s
