@@ -1,0 +1,89 @@
+// Pass 5 of loading the sensor map (./load.ts): the validated map becomes a ThingConfig —
+// durations and sizes in numbers, paths absolute, defaults filled in, schedules with periods.
+import path from "node:path";
+import { createTask } from "node-cron";
+import { parseDuration } from "./duration.js";
+import { parseSize } from "./size.js";
+import type { SensorEntry, SensorMap } from "./schema.js";
+import type { HistoryConfig, Schedule, SensorConfig, ThingConfig } from "./types.js";
+
+/** The longest default per-read timeout: a hung serial port shouldn't hold a slot for a whole hourly period. */
+const MAX_DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * Nominal period of a cron schedule: the gap between its next two runs, from node-cron's own
+ * matcher (so it agrees with the scheduler). Irregular schedules (e.g. weekdays only) give the
+ * gap at load time; that's fine for its one use, judging cache freshness.
+ */
+export function cronPeriodMs(expression: string): number {
+  let task: ReturnType<typeof createTask>;
+  try {
+    // An unstarted task arms no timer; destroy() takes it out of node-cron's task registry.
+    task = createTask(expression, () => {});
+  } catch {
+    return 60_000; // node-cron's validate() and createTask() parse apart; don't fail on a disagreement
+  }
+  try {
+    const [a, b] = task.getNextRuns(2);
+    return a && b ? b.getTime() - a.getTime() : 60_000;
+  } finally {
+    void task.destroy();
+  }
+}
+
+function schedule(entry: SensorEntry): { schedule: Schedule; periodMs: number } {
+  if (entry.every !== undefined) {
+    const ms = parseDuration(entry.every)!; // checked by the schema
+    return { schedule: { kind: "every", ms }, periodMs: ms };
+  }
+  const expression = entry.cron!; // the schema demands exactly one of every/cron
+  return { schedule: { kind: "cron", expression }, periodMs: cronPeriodMs(expression) };
+}
+
+export function resolve(
+  map: SensorMap,
+  ctx: { file: string; folder: string; options: Map<number, unknown>; ca: string | undefined; password: string },
+): ThingConfig {
+  const { xmpp } = map;
+  const sensors = map.sensors.map((entry, i): SensorConfig => {
+    const { schedule: sched, periodMs } = schedule(entry);
+    const timeoutMs = entry.timeout !== undefined ? parseDuration(entry.timeout)! : Math.min(periodMs, MAX_DEFAULT_TIMEOUT_MS);
+    return { id: entry.id, driver: entry.driver, schedule: sched, timeoutMs, periodMs, options: ctx.options.get(i) };
+  });
+  return {
+    file: ctx.file,
+    xmpp: {
+      service: xmpp.service,
+      domain: xmpp.domain ?? xmpp.jid.slice(xmpp.jid.indexOf("@") + 1),
+      jid: xmpp.jid,
+      password: ctx.password,
+      resource: xmpp.resource,
+      tls: { ...(ctx.ca !== undefined && { ca: ctx.ca }), required: xmpp.tls.required },
+      keepaliveSeconds: parseDuration(xmpp.keepalive)! / 1000,
+    },
+    registry: { ...(map.registry?.jid !== undefined && { jid: map.registry.jid }), meta: map.registry?.meta ?? {} },
+    access: { ...(map.access?.owner !== undefined && { owner: map.access.owner }), readers: map.access?.readers ?? [], controllers: map.access?.controllers ?? [] },
+    ...(map.provisioning && {
+      provisioning: { jid: map.provisioning.jid, cacheMs: parseDuration(map.provisioning.cache)!, timeoutMs: parseDuration(map.provisioning.timeout)! },
+    }),
+    stateDir: path.resolve(ctx.folder, map.state_dir),
+    sensors,
+    // Without a `limits` section the Thing uses DEFAULT_LIMITS (agent/request-gate.ts).
+    ...(map.limits && {
+      limits: { requestsPerSecond: map.limits.requests_per_second, burst: map.limits.burst, ownerFactor: map.limits.owner_factor },
+    }),
+    history: resolveHistory(map, ctx.folder),
+  };
+}
+
+function resolveHistory(map: SensorMap, folder: string): HistoryConfig {
+  const h = map.history;
+  return {
+    enabled: h?.enabled ?? true,
+    dir: h?.path !== undefined ? path.resolve(folder, h.path) : path.join(path.resolve(folder, map.state_dir), "history"),
+    keepMs: parseDuration(h?.keep ?? "30d")!,
+    maxBytes: parseSize(h?.max_size ?? "64MB")!,
+    flushMs: parseDuration(h?.flush ?? "30s")!,
+    maxFieldsPerRequest: h?.max_fields_per_request ?? 5000,
+  };
+}
