@@ -45,9 +45,10 @@ export function statusFields(p: Poller, now: Date): Field[] {
 }
 
 /** A node's readings plus the identity/status fields the wanted kinds call for. */
-export function withNodeInfo(types: ReadonlySet<string>, p: Poller, fields: Field[], now = new Date()): Field[] {
+export function withNodeInfo(types: ReadonlySet<string>, p: Poller, fields: Field[], at?: Date): Field[] {
   const identity = types.has("identity");
   const status = types.has("status");
-  if (!identity && !status) return fields;
+  if (!identity && !status) return fields; // the readout hot path: nothing to allocate
+  const now = at ?? new Date();
   return [...fields, ...(identity ? identityFields(p, now) : []), ...(status ? statusFields(p, now) : [])];
 }

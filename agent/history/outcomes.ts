@@ -135,6 +135,7 @@ export function historicalOutcomes(
 
 /** Live and historical outcomes in one list, one fields outcome per node. */
 export function mergeOutcomes(live: readonly NodeOutcome[], historical: readonly NodeOutcome[]): NodeOutcome[] {
+  if (historical.length === 0) return [...live]; // the common, momentary-only case: no copies
   const out = live.map((o) => ("fields" in o ? { ...o, fields: [...o.fields] } : o));
   for (const h of historical) {
     const target = "fields" in h ? out.find((o) => o.nodeId === h.nodeId && "fields" in o) : undefined;
