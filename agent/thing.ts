@@ -4,9 +4,10 @@ import os from "node:os";
 import type { Logger } from "pino";
 import { xml, type Element } from "@xmpp/xml";
 import type { ThingConfig } from "./config/types.js";
-import { AccessPolicy, bareJid } from "./access.js";
+import { AccessPolicy } from "./access.js";
 import type { Poller } from "./poller.js";
 import { Registration } from "./registration.js";
+import { Subscriptions } from "./subscriptions.js";
 import { SensorDataService } from "./sensordata-service.js";
 import { ControlService, type ControlAuthorizer } from "./control-service.js";
 import type { StateStore } from "./state.js";
@@ -40,9 +41,6 @@ export interface ThingOptions {
   authorizeControl?: ControlAuthorizer;
 }
 
-/** Subscription requests kept while unclaimed (the oldest is forgotten beyond this). */
-const MAX_HELD_SUBSCRIPTIONS = 64;
-
 export class Thing {
   readonly supervisor: Supervisor;
   readonly access: AccessPolicy;
@@ -55,7 +53,7 @@ export class Thing {
   readonly gate: RequestGate;
   readonly #log: Logger;
   #configOwner: string | undefined;
-  readonly #heldSubscriptions = new Set<string>();
+  readonly #subscriptions: Subscriptions;
 
   constructor(private readonly o: ThingOptions) {
     const { config, store } = o;
@@ -100,8 +98,14 @@ export class Thing {
     );
 
     const serial = boardSerial();
+    this.#subscriptions = new Subscriptions({
+      access: this.access,
+      unclaimed: () => this.provisioning === undefined && store.state.owner === undefined && this.#configOwner === undefined,
+      send: (stanza) => this.supervisor.send(stanza),
+      log: this.#log,
+    });
     this.registration = new Registration({
-      onClaimed: (owner) => this.#settleHeldSubscriptions(owner),
+      onClaimed: (owner) => this.#subscriptions.settle(owner),
       registry: config.registry.jid,
       domain: config.xmpp.domain,
       meta: { ...(serial ? { SN: serial } : {}), ...config.registry.meta },
@@ -180,7 +184,7 @@ export class Thing {
         }
         if (stanza.name === "presence") {
           this.registration.handlePresence(stanza);
-          return await this.#presence(conn, stanza);
+          return void (await this.#subscriptions.handle(stanza));
         }
         if (stanza.name === "message" && this.provisioning) await this.provisioning.handleMessage(stanza);
         const set = stanza.name === "message" && stanza.attrs.type !== "error" ? stanza.getChild("set", NS_CONTROL) : undefined;
@@ -192,42 +196,6 @@ export class Thing {
       }
       return next();
     });
-  }
-
-  /**
-   * Subscription requests: approve the owner, then isFriend or the readers (protocol.md §3.1).
-   * Before the first claim (no owner, no provisioning server) a request that would be refused is
-   * held instead: the future owner often asks first, and is approved the moment the claim lands.
-   */
-  async #presence(conn: XmppConnection, stanza: Element): Promise<undefined> {
-    const from = stanza.attrs.from;
-    if (stanza.attrs.type !== "subscribe" || !from) return undefined;
-    const bare = bareJid(from);
-    const allowed = await this.access.authorizeSubscription(from);
-    if (!allowed && this.#unclaimed() && bare !== "") {
-      if (this.#heldSubscriptions.size >= MAX_HELD_SUBSCRIPTIONS) this.#heldSubscriptions.delete(this.#heldSubscriptions.values().next().value!);
-      this.#heldSubscriptions.add(bare);
-      this.#log.info({ from: bare }, "presence subscription request held until the Thing is claimed");
-      return undefined;
-    }
-    await conn.entity.send(xml("presence", { type: allowed ? "subscribed" : "unsubscribed", to: bare }));
-    this.#log.info({ from: bare, allowed }, "presence subscription request");
-    return undefined;
-  }
-
-  #unclaimed(): boolean {
-    return this.provisioning === undefined && this.o.store.state.owner === undefined && this.#configOwner === undefined;
-  }
-
-  /** The claim decides the held requests: the owner's is approved, the others refused. */
-  #settleHeldSubscriptions(owner: string): void {
-    const held = [...this.#heldSubscriptions];
-    this.#heldSubscriptions.clear();
-    for (const jid of held) {
-      const ok = jid === owner || this.access.canRead(jid);
-      void this.supervisor.send(xml("presence", { type: ok ? "subscribed" : "unsubscribed", to: jid }));
-      this.#log.info({ from: jid, allowed: ok }, "held presence subscription request settled by the claim");
-    }
   }
 
   /** Every new session: roster, initial presence, registration (protocol.md §4). */
