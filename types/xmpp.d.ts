@@ -113,6 +113,15 @@ declare module "@xmpp/resource-binding" {
 }
 declare module "@xmpp/events" {
   export function promise(target: any, event: string, rejectEvent?: string, timeout?: number): Promise<any>;
+  export function timeout<T>(promise: Promise<T>, ms: number): Promise<T>;
+  export class Deferred<T = any> {
+    promise: Promise<T>;
+    resolve(value: T): void;
+    reject(reason: unknown): void;
+  }
+}
+declare module "@xmpp/id" {
+  export default function id(): string;
 }
 declare module "@xmpp/component" {
   export function component(options: { service: string; domain: string; password: string }): any;

@@ -18,6 +18,7 @@ import SASLFactory from "saslmechanisms";
 import ConnectionTLS from "@xmpp/tls/lib/Connection.js";
 import TLSSocket from "@xmpp/tls/lib/Socket.js";
 import { promise } from "@xmpp/events";
+import { safeIqRequest } from "./iq-request.js";
 import { installFastPbkdf2 } from "./fast-pbkdf2.js";
 
 const NS_TLS = "urn:ietf:params:xml:ns:xmpp-tls";
@@ -78,7 +79,8 @@ export function createConnection(options: ConnectionOptions): XmppConnection {
 
   const middleware = _middleware({ entity });
   const streamFeatures = _streamFeatures({ middleware });
-  const iqCaller = _iqCaller({ middleware, entity });
+  const caller = _iqCaller({ middleware, entity });
+  const iqCaller = { request: safeIqRequest(caller, entity) };
 
   // STARTTLS (RFC 6120 §5) with verification against the configured CA and domain.
   streamFeatures.use("starttls", NS_TLS, async ({ entity: e }: { entity: Client }, next: () => unknown) => {
@@ -109,7 +111,7 @@ export function createConnection(options: ConnectionOptions): XmppConnection {
     if (!mechanism) throw new Error(`no usable SASL mechanism (server offers: ${mechanisms.join(", ") || "none"})`);
     await authenticate({ username: address.local, password: options.password }, mechanism);
   });
-  _resourceBinding({ iqCaller, streamFeatures }, options.resource);
+  _resourceBinding({ iqCaller: caller, streamFeatures }, options.resource);
 
   // Disable Nagle: a readout reply is two small stanzas; with Nagle on, the second waits for
   // a delayed ACK (~40 ms instead of ~1 ms, prior-art.md §E).
