@@ -18,7 +18,7 @@ import {
   parseUpdateResult,
   type MetaTags,
 } from "./protocol/discovery.js";
-import { NS_ROSTER } from "./protocol/ns.js";
+import { NS_DISCOVERY, NS_ROSTER } from "./protocol/ns.js";
 import { buildIotDiscoUri } from "./protocol/iotdisco.js";
 import { renderQr } from "./claim-qr.js";
 import { backoffDelay, type BackoffPolicy } from "./transport/backoff.js";
@@ -178,12 +178,12 @@ export class Registration {
   }
 
   async #namespace(registry: string): Promise<string> {
-    let ns = this.#namespaces.get(registry);
-    if (!ns) {
-      ns = await registryNamespace(this.o.request, this.#contact.address(registry), this.o.log);
-      this.#namespaces.set(registry, ns);
-    }
-    return ns;
+    const known = this.#namespaces.get(registry);
+    if (known) return known;
+    // Remember only a real answer: a registry unreachable right now is asked again next time.
+    const ns = await registryNamespace(this.o.request, this.#contact.address(registry), this.o.log);
+    if (ns) this.#namespaces.set(registry, ns);
+    return ns ?? NS_DISCOVERY;
   }
 
   async #claimed(owner: string, isPublic: boolean): Promise<void> {

@@ -39,12 +39,12 @@ export function discoveryNamespace(info: Element): string {
   return hasFeature(info, NS_DISCOVERY_IEEE) ? NS_DISCOVERY_IEEE : NS_DISCOVERY;
 }
 
-/** Ask the registry which namespace it speaks; XEP-0347's when disco#info fails. */
-export async function registryNamespace(request: (iq: Element) => Promise<Element>, registry: string, log: Logger): Promise<string> {
+/** Ask the registry which namespace it speaks; undefined when disco#info fails (ask again later). */
+export async function registryNamespace(request: (iq: Element) => Promise<Element>, registry: string, log: Logger): Promise<string | undefined> {
   try {
     return discoveryNamespace(await request(xml("iq", { type: "get", to: registry }, xml("query", { xmlns: NS_DISCO_INFO }))));
   } catch (err) {
-    log.debug({ err, registry }, "disco#info on the registry failed; using urn:xmpp:iot:discovery");
-    return NS_DISCOVERY;
+    log.debug({ err, registry }, "disco#info on the registry failed; using urn:xmpp:iot:discovery for now");
+    return undefined;
   }
 }
