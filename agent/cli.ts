@@ -83,7 +83,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       if (!config) return EXIT_CONFIG;
       // Logs go to stderr so stdout stays a clean table or JSON document.
       const log = createLogger(values["log-level"] === "info" ? "warn" : level, pino.destination(2));
-      const { formatReadings, readAllOnce } = await import("./read-once.js");
+      const { formatReadings, readAllOnce } = await import("./sensors/read-once.js");
       const readings = await readAllOnce(config, log);
       io.out(values.json ? JSON.stringify(readings, null, 2) : formatReadings(readings));
       return readings.every((r) => !r.error) ? EXIT_OK : EXIT_FAILURE;

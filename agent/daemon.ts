@@ -6,17 +6,17 @@ import { createBusFactory } from "../drivers/bus/index.js";
 import type { ThingConfig } from "./config/types.js";
 import { EXIT_FAILURE, EXIT_OK } from "./errors.js";
 import { readFile } from "node:fs/promises";
-import { lastActivity } from "./scheduler.js";
-import { reloadConfig } from "./reload.js";
-import { SensorSet } from "./sensor-set.js";
-import { buildStatusSnapshot } from "./status.js";
-import { startStatusServer } from "./status-server.js";
-import { createNotifier, type Notifier } from "./sd-notify.js";
-import { StateStore } from "./state.js";
+import { lastActivity } from "./sensors/scheduler.js";
+import { reloadConfig } from "./ops/reload.js";
+import { SensorSet } from "./sensors/sensor-set.js";
+import { buildStatusSnapshot } from "./ops/status.js";
+import { startStatusServer } from "./ops/status-server.js";
+import { createNotifier, type Notifier } from "./ops/sd-notify.js";
+import { StateStore } from "./ownership/state.js";
 import { Thing } from "./thing.js";
 import { VERSION } from "./version.js";
 import { openHistory } from "./history/open.js";
-import { createHealthMonitor, schedulerSilenceLimitMs, startWatchdog } from "./watchdog.js";
+import { createHealthMonitor, schedulerSilenceLimitMs, startWatchdog } from "./ops/watchdog.js";
 
 export async function runDaemon(config: ThingConfig, log: Logger): Promise<number> {
   const startedAt = new Date();

@@ -6,13 +6,13 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Io } from "../cli.js";
-import { boardSerial, type BoardPaths } from "../board.js";
-import { renderQr } from "../claim-qr.js";
+import { boardSerial, type BoardPaths } from "../ownership/board.js";
+import { renderQr } from "../ownership/claim-qr.js";
 import { loadConfig } from "../config/load.js";
 import type { ThingConfig } from "../config/types.js";
 import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from "../errors.js";
 import { buildIotDiscoUri } from "../protocol/iotdisco.js";
-import { parseState, STATE_FILE, type ThingState } from "../state.js";
+import { parseState, STATE_FILE, type ThingState } from "../ownership/state.js";
 
 export interface ClaimOptions {
   config: string;

@@ -10,9 +10,9 @@
 import type { Io } from "../cli.js";
 import { loadConfig } from "../config/load.js";
 import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from "../errors.js";
-import { isHealthy } from "../status.js";
-import { readStatus, type StatusResult } from "../status-client.js";
-import { formatStatus } from "../status-format.js";
+import { isHealthy } from "../ops/status.js";
+import { readStatus, type StatusResult } from "../ops/status-client.js";
+import { formatStatus } from "../ops/status-format.js";
 
 export const EXIT_DEGRADED = 2;
 

@@ -10,8 +10,8 @@ import type { Io } from "../cli.js";
 import { loadConfig } from "../config/load.js";
 import type { ThingConfig } from "../config/types.js";
 import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from "../errors.js";
-import { Registration } from "../registration.js";
-import { StateStore } from "../state.js";
+import { Registration } from "../ownership/registration.js";
+import { StateStore } from "../ownership/state.js";
 import { createConnection } from "../transport/connection.js";
 import { readStateReadOnly } from "./claim.js";
 

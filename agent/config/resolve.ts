@@ -68,7 +68,7 @@ export function resolve(
     }),
     stateDir: path.resolve(ctx.folder, map.state_dir),
     sensors,
-    // Without a `limits` section the Thing uses DEFAULT_LIMITS (agent/request-gate.ts).
+    // Without a `limits` section the Thing uses DEFAULT_LIMITS (agent/access/gate.ts).
     ...(map.limits && {
       limits: { requestsPerSecond: map.limits.requests_per_second, burst: map.limits.burst, ownerFactor: map.limits.owner_factor },
     }),

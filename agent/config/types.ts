@@ -73,7 +73,7 @@ export interface HistoryConfig {
   maxFieldsPerRequest: number;
 }
 
-/** Per-requester rate limits (`limits`), see agent/request-gate.ts. */
+/** Per-requester rate limits (`limits`), see agent/access/gate.ts. */
 export interface LimitsConfig {
   /** Sustained requests per second per bare JID (`requests_per_second`). */
   requestsPerSecond: number;
@@ -96,6 +96,6 @@ export interface ThingConfig {
   sensors: SensorConfig[];
   /** The `history` section; loadConfig always sets it (optional for hand-built configs). */
   history?: HistoryConfig;
-  /** From the `limits` section; absent = DEFAULT_LIMITS (agent/request-gate.ts). */
+  /** From the `limits` section; absent = DEFAULT_LIMITS (agent/access/gate.ts). */
   limits?: LimitsConfig;
 }

@@ -10,7 +10,7 @@
 // - At most `maxFields` values per request: the newest are kept and each node that lost values
 //   gets an error outcome "history truncated: returned N of M values; narrow from/to".
 import type { Field, HistoricalKind } from "../../drivers/types.js";
-import type { NodeOutcome } from "../readout.js";
+import type { NodeOutcome } from "../sensordata/readout.js";
 import type { Period } from "./aggregate.js";
 import type { Sample } from "./record.js";
 import type { HistoryStore } from "./store.js";

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
 import { pino } from "pino";
 import { loadConfig } from "../../agent/config/load.js";
-import { formatReadings, readAllOnce } from "../../agent/read-once.js";
+import { formatReadings, readAllOnce } from "../../agent/sensors/read-once.js";
 import { createBusFactory } from "../../drivers/bus/index.js";
 import { buildFrame } from "../../drivers/serial/pms5003.js";
 import { FakeI2cBus, RegisterChip } from "../fakes/i2c-bus.js";

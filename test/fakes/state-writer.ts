@@ -2,7 +2,7 @@
 // (creating the KEY on first run), prints `key=<KEY>` once, then rewrites the state in a tight
 // loop until it is killed. Built by `npx tsc -p tsconfig.json` to dist/test/fakes/state-writer.js.
 import { pino } from "pino";
-import { StateStore, type RegistrationStatus } from "../../agent/state.js";
+import { StateStore, type RegistrationStatus } from "../../agent/ownership/state.js";
 
 const dir = process.argv[2];
 if (!dir) {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { claimCommand } from "../../../agent/commands/claim.js";
-import { STATE_FILE, type ThingState } from "../../../agent/state.js";
+import { STATE_FILE, type ThingState } from "../../../agent/ownership/state.js";
 
 const KEY = "0123456789abcdef0123456789abcdef";
 const dirs: string[] = [];

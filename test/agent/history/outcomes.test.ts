@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { HistoryStore } from "../../../agent/history/store.js";
 import { DEFAULT_WINDOW_MS, historicalOutcomes, mergeOutcomes, type HistoryQuery } from "../../../agent/history/outcomes.js";
-import type { NodeOutcome } from "../../../agent/readout.js";
+import type { NodeOutcome } from "../../../agent/sensordata/readout.js";
 import type { Field } from "../../../drivers/types.js";
 
 const T0 = Date.UTC(2026, 0, 5, 10, 0, 0);
