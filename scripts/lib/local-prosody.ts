@@ -286,7 +286,9 @@ function probeC2s(port: number, timeoutMs: number): Promise<string> {
 
 /** Prosody does not exit when a port is taken; it logs this (also to the console sink) and carries on. */
 const PORT_IN_USE = /Failed to open server port/;
-class PortInUseError extends Error {}
+class PortInUseError extends Error {
+  override name = "PortInUseError";
+}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
