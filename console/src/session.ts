@@ -1,0 +1,346 @@
+// One logged-in console: the XMPP connection (WebSocket, @xmpp/client), the roster and presence
+// that say which Things are "mine" and online, and per Thing the latest values: by an IEEE event
+// subscription when the Thing advertises one, else by a momentary readout every `pollMs`.
+import { client, type Client } from "@xmpp/client";
+import { xml, type Element } from "@xmpp/xml";
+import { NS_CONTROL, NS_DISCO_INFO, NS_ROSTER, NS_SENSORDATA, NS_STANZAS } from "../../agent/protocol/ns.js";
+import { buildReadoutIq, buildSubscribeIq, NS_EVENTS, parseEventMessage, parseReadoutMessage, type NodeFailure, type ReadField, type ReadoutOptions } from "./readout.js";
+import { buildSetIq, refusalReason } from "./control.js";
+
+export interface ThingView {
+  jid: string;
+  /** Full JID of the resource answering readouts (from presence). */
+  full?: string;
+  name?: string;
+  online: boolean;
+  /** From disco#info; undefined until asked. */
+  features?: Set<string>;
+  isThing?: boolean;
+  /** node id → field name → latest value */
+  nodes: Map<string, Map<string, ReadField>>;
+  failures: Map<string, NodeFailure>;
+  lastUpdate?: number;
+  live: "events" | "polling" | "off";
+  /** Id of our event subscription (pushes carry it). */
+  subscription?: string;
+  /** Whether our XEP-0325 sets are accepted (probed once), and why not. */
+  canControl?: boolean;
+  controlRefusal?: string;
+  /** A poll is in flight (the next tick skips this Thing). */
+  busy?: boolean;
+  error?: string;
+}
+
+export interface LoginOptions {
+  service: string;
+  jid: string;
+  password: string;
+  pollMs?: number;
+}
+
+export class LoginError extends Error {
+  override name = "LoginError";
+}
+
+const bare = (jid: string) => jid.split("/")[0] ?? jid;
+let counter = 0;
+const nextId = (p: string) => `${p}${Date.now().toString(36)}${++counter}`;
+
+export class Session extends EventTarget {
+  readonly things = new Map<string, ThingView>();
+  readonly #xmpp: Client;
+  readonly #pending = new Map<string, (el: Element) => void>();
+  readonly #readouts = new Map<string, (el: Element) => boolean>();
+  readonly #pollMs: number;
+  #timer: number | undefined;
+
+  private constructor(xmpp: Client, pollMs: number) {
+    super();
+    this.#xmpp = xmpp;
+    this.#pollMs = pollMs;
+    xmpp.on("stanza", (el: Element) => this.#onStanza(el));
+    xmpp.on("error", (err: Error) => this.#emit("problem", err.message));
+    xmpp.on("offline", () => this.#emit("offline"));
+    // Roster pushes (RFC 6121 §2.1.6); other requests get @xmpp/client's service-unavailable.
+    xmpp.iqCallee.set(NS_ROSTER, "query", (ctx) => {
+      for (const item of ctx.element.getChildren("item")) {
+        if (!item.attrs.jid) continue;
+        if (item.attrs.subscription === "remove") this.things.delete(item.attrs.jid);
+        else this.#thing(item.attrs.jid);
+      }
+      this.#emit("change");
+      return true;
+    });
+  }
+
+  get jid(): string {
+    return this.#xmpp.jid?.bare().toString() ?? "";
+  }
+
+  static async login(o: LoginOptions): Promise<Session> {
+    const at = o.jid.indexOf("@");
+    if (at <= 0 || at === o.jid.length - 1) throw new LoginError("enter a JID like owner@example.org");
+    const [local, domainPart = ""] = [o.jid.slice(0, at), o.jid.slice(at + 1)];
+    const domain = domainPart.split("/")[0] ?? domainPart;
+    const xmpp = client({ service: o.service, domain, username: local, password: o.password, resource: `console-${Math.random().toString(36).slice(2, 8)}` });
+    xmpp.reconnect.stop();
+    const s = new Session(xmpp, o.pollMs ?? 2_000);
+    try {
+      await xmpp.start();
+    } catch (err) {
+      await xmpp.stop().catch(() => {});
+      throw new LoginError(describeLoginError(err));
+    }
+    await s.#loadRoster();
+    await xmpp.send(xml("presence", {}));
+    s.#timer = window.setInterval(() => s.#pollAll(), s.#pollMs);
+    return s;
+  }
+
+  async logout(): Promise<void> {
+    window.clearInterval(this.#timer);
+    await this.#xmpp.stop().catch(() => {});
+  }
+
+  /** Send an IQ; resolve with the reply (result or error). */
+  iq(stanza: Element, timeoutMs = 15_000): Promise<Element> {
+    const id = (stanza.attrs.id ??= nextId("c"));
+    return new Promise((resolve, reject) => {
+      const t = window.setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new Error(`no answer within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      this.#pending.set(id, (el) => {
+        window.clearTimeout(t);
+        resolve(el);
+      });
+      this.#xmpp.send(stanza).catch((err: Error) => {
+        window.clearTimeout(t);
+        this.#pending.delete(id);
+        reject(err);
+      });
+    });
+  }
+
+  /** A whole readout (seqnr dialect): accepted, then messages until done. */
+  async readout(to: string, o: ReadoutOptions, timeoutMs = 20_000): Promise<{ fields: ReadField[]; failures: NodeFailure[] }> {
+    const seqnr = nextId("s");
+    const fields: ReadField[] = [];
+    const failures: NodeFailure[] = [];
+    let finish: () => void = () => {};
+    const done = new Promise<void>((r) => (finish = r));
+    this.#readouts.set(seqnr, (msg) => {
+      const part = parseReadoutMessage(msg, seqnr);
+      if (!part) return false;
+      fields.push(...part.fields);
+      failures.push(...part.failures);
+      if (part.done) finish();
+      return true;
+    });
+    try {
+      const reply = await this.iq(buildReadoutIq(to, seqnr, o), timeoutMs);
+      if (reply.attrs.type === "error") throw new Error(refusalReason(reply));
+      let t: number | undefined;
+      await Promise.race([done, new Promise((_, rej) => (t = window.setTimeout(() => rej(new Error("readout did not finish")), timeoutMs)))]);
+      window.clearTimeout(t);
+      return { fields, failures };
+    } finally {
+      this.#readouts.delete(seqnr);
+    }
+  }
+
+  /** XEP-0325: set one parameter. Resolves with null on success, else the refusal reason. */
+  async set(thing: ThingView, node: string, field: ReadField, value: string): Promise<string | null> {
+    const to = thing.full ?? thing.jid;
+    const reply = await this.iq(buildSetIq(to, node, field.kind, field.name, value));
+    if (reply.attrs.type === "error") {
+      const reason = refusalReason(reply);
+      if (/^forbidden/.test(reason)) {
+        thing.canControl = false;
+        thing.controlRefusal = reason;
+        this.#emit("change");
+      }
+      return reason;
+    }
+    await this.#refresh(thing, ["momentary"]).catch(() => {});
+    return null;
+  }
+
+  /** Add a Thing by JID: roster item + presence subscription. */
+  async addContact(jid: string): Promise<void> {
+    const b = bare(jid.trim());
+    await this.iq(xml("iq", { type: "set" }, xml("query", { xmlns: NS_ROSTER }, xml("item", { jid: b }))));
+    this.#thing(b);
+    await this.#xmpp.send(xml("presence", { type: "subscribe", to: b }));
+    this.#emit("change");
+  }
+
+  async removeContact(jid: string): Promise<void> {
+    await this.iq(xml("iq", { type: "set" }, xml("query", { xmlns: NS_ROSTER }, xml("item", { jid, subscription: "remove" }))));
+    this.things.delete(jid);
+    this.#emit("change");
+  }
+
+  sendRaw(el: Element): Promise<void> {
+    return this.#xmpp.send(el);
+  }
+
+  #emit(type: string, detail?: unknown): void {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  #thing(jid: string): ThingView {
+    let t = this.things.get(jid);
+    if (!t) {
+      t = { jid, online: false, nodes: new Map(), failures: new Map(), live: "off" };
+      this.things.set(jid, t);
+    }
+    return t;
+  }
+
+  async #loadRoster(): Promise<void> {
+    const reply = await this.iq(xml("iq", { type: "get" }, xml("query", { xmlns: NS_ROSTER })));
+    for (const item of reply.getChild("query", NS_ROSTER)?.getChildren("item") ?? []) {
+      if (!item.attrs.jid) continue;
+      const t = this.#thing(item.attrs.jid);
+      if (item.attrs.name) t.name = item.attrs.name;
+    }
+    this.#emit("change");
+  }
+
+  #onStanza(el: Element): void {
+    if (el.name === "iq" && (el.attrs.type === "result" || el.attrs.type === "error")) {
+      const cb = el.attrs.id ? this.#pending.get(el.attrs.id) : undefined;
+      if (cb && el.attrs.id) {
+        this.#pending.delete(el.attrs.id);
+        cb(el);
+      }
+      return;
+    }
+    if (el.name === "presence") return this.#onPresence(el);
+    if (el.name === "message") {
+      for (const take of this.#readouts.values()) if (take(el)) return;
+      const from = el.attrs.from ? bare(el.attrs.from) : "";
+      const t = this.things.get(from);
+      if (t?.live === "events" && t.subscription) {
+        const part = parseEventMessage(el, t.subscription);
+        if (part) this.#apply(t, part.fields, part.failures);
+      }
+    }
+  }
+
+  #onPresence(el: Element): void {
+    const from = el.attrs.from;
+    if (!from) return;
+    const b = bare(from);
+    const type = el.attrs.type;
+    if (type === "subscribe") {
+      // Approve Things we added ourselves (they are in the roster), e.g. after a claim.
+      if (this.things.has(b)) void this.#xmpp.send(xml("presence", { type: "subscribed", to: b })).catch(() => {});
+      return;
+    }
+    const t = this.things.get(b);
+    if (!t || b === this.jid) return;
+    if (type === "unavailable") {
+      if (t.full === from) {
+        t.online = false;
+        t.live = "off";
+        delete t.full;
+      }
+      this.#emit("change");
+      return;
+    }
+    if (type !== undefined) return;
+    const fresh = t.full !== from;
+    t.online = true;
+    t.full = from;
+    this.#emit("change");
+    if (fresh) void this.#discover(t).catch((err: Error) => this.#fail(t, err));
+  }
+
+  async #discover(t: ThingView): Promise<void> {
+    const to = t.full ?? t.jid;
+    const info = await this.iq(xml("iq", { type: "get", to }, xml("query", { xmlns: NS_DISCO_INFO })));
+    const q = info.getChild("query", NS_DISCO_INFO);
+    t.features = new Set((q?.getChildren("feature") ?? []).map((f) => f.attrs.var ?? ""));
+    t.isThing = t.features.has(NS_SENSORDATA);
+    const identity = q?.getChild("identity")?.attrs.name;
+    if (identity && !t.name) t.name = identity;
+    this.#emit("change");
+    if (!t.isThing) return;
+    if (t.features.has(NS_CONTROL)) await this.#probeControl(t);
+    await this.#refresh(t, ["momentary", "status", "identity"]);
+    if (t.features.has(NS_EVENTS)) {
+      const id = nextId("e");
+      const reply = await this.iq(buildSubscribeIq(to, id));
+      if (reply.attrs.type === "result") {
+        t.subscription = id;
+        t.live = "events";
+        this.#emit("change");
+        return;
+      }
+    }
+    t.live = "polling";
+    this.#emit("change");
+  }
+
+  /**
+   * May we control it? XEP-0325 has no query for that, but the Thing checks who asks before it
+   * looks up nodes: a set on a node that does not exist answers forbidden to readers and
+   * item-not-found to the owner and controllers, without changing anything.
+   */
+  async #probeControl(t: ThingView): Promise<void> {
+    const reply = await this.iq(buildSetIq(t.full ?? t.jid, "thingd-console-probe", "boolean", "probe", "false"));
+    const condition = reply.getChild("error")?.getChildElements().find((c) => c.getNS() === NS_STANZAS && c.name !== "text")?.name;
+    t.canControl = reply.attrs.type === "result" || condition === "item-not-found";
+    if (t.canControl) delete t.controlRefusal;
+    else t.controlRefusal = refusalReason(reply);
+  }
+
+  #pollAll(): void {
+    for (const t of this.things.values()) {
+      if (t.live !== "polling" || !t.online || t.busy) continue;
+      t.busy = true;
+      void this.#refresh(t, ["momentary"])
+        .catch((err: Error) => this.#fail(t, err))
+        .finally(() => (t.busy = false));
+    }
+  }
+
+  async #refresh(t: ThingView, types: string[]): Promise<void> {
+    const r = await this.readout(t.full ?? t.jid, { types });
+    delete t.error;
+    this.#apply(t, r.fields, r.failures);
+  }
+
+  #apply(t: ThingView, fields: ReadField[], failures: NodeFailure[]): void {
+    const seen = new Set<string>();
+    for (const f of fields) {
+      let node = t.nodes.get(f.node);
+      if (!node) t.nodes.set(f.node, (node = new Map()));
+      node.set(f.name, f);
+      seen.add(f.node);
+    }
+    for (const n of seen) t.failures.delete(n);
+    for (const e of failures) t.failures.set(e.node, e);
+    t.lastUpdate = Date.now();
+    this.#emit("change");
+  }
+
+  #fail(t: ThingView, err: Error): void {
+    t.error = err.message;
+    this.#emit("change");
+  }
+
+  /** Whether the Thing takes XEP-0325 sets at all (it may still refuse ours). */
+  static controllable(t: ThingView): boolean {
+    return t.features?.has(NS_CONTROL) ?? false;
+  }
+}
+
+function describeLoginError(err: unknown): string {
+  const e = err as { condition?: string; name?: string; message?: string };
+  if (e.condition === "not-authorized" || e.name === "SASLError") return "Wrong JID or password (the server said not-authorized).";
+  if (/WebSocket|ECONNREFUSED|socket/i.test(e.message ?? "")) return `Cannot reach the WebSocket endpoint: ${e.message ?? ""}`;
+  return e.message ? `Login failed: ${e.message}` : "Login failed.";
+}

@@ -1,0 +1,65 @@
+// `npm run build` step 3: the web console (console/) bundled for the browser into dist/console/:
+// index.html, console.js (the app, @xmpp/client's WebSocket transport, uPlot) and console.css.
+// platform "browser": a Node built-in pulled in by an import is a build error here, not a
+// surprise in the browser (the agent/protocol modules the console reuses must stay pure).
+import { copyFile, mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { build, type Plugin } from "esbuild";
+
+// The same paths whether this runs from dist/scripts/ (npm run build) or from scripts/ (tests).
+const ROOT = fileURLToPath(new URL(import.meta.url.includes("/dist/scripts/") ? "../../" : "../", import.meta.url));
+export const CONSOLE_SRC = path.join(ROOT, "console");
+export const CONSOLE_DIST = path.join(ROOT, "dist", "console");
+
+/**
+ * @xmpp/resolve (SRV lookups, which the console never does: it is given the WebSocket URL) imports
+ * "node:dns" from a file its package.json's browser map names without the ".js" it is imported
+ * with, so the map does not apply. This one module, and only it, becomes an empty object.
+ */
+const emptyNodeDns: Plugin = {
+  name: "empty-node-dns",
+  setup(b) {
+    b.onResolve({ filter: /^node:dns$/ }, (args) => (args.importer.includes(`${path.sep}@xmpp${path.sep}resolve${path.sep}`) ? { path: "node:dns", namespace: "empty" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "empty" }, () => ({ contents: "export default {};", loader: "js" }));
+  },
+};
+
+export interface ConsoleBundle {
+  files: string[];
+  /** Bytes of each file, raw and gzipped (level 9). */
+  sizes: Record<string, { raw: number; gzip: number }>;
+}
+
+export async function bundleConsole(outdir: string = CONSOLE_DIST): Promise<ConsoleBundle> {
+  await mkdir(outdir, { recursive: true });
+  await build({
+    entryPoints: { console: path.join(CONSOLE_SRC, "src", "main.ts") },
+    outdir,
+    bundle: true,
+    platform: "browser",
+    format: "esm",
+    target: ["chrome110", "firefox115", "safari16"],
+    minify: true,
+    sourcemap: false,
+    legalComments: "none",
+    plugins: [emptyNodeDns],
+    logLevel: "warning",
+  });
+  await build({ entryPoints: { console: path.join(CONSOLE_SRC, "style.css") }, outdir, bundle: true, minify: true, logLevel: "warning" });
+  await copyFile(path.join(CONSOLE_SRC, "index.html"), path.join(outdir, "index.html"));
+  const files = ["index.html", "console.js", "console.css"];
+  const sizes: ConsoleBundle["sizes"] = {};
+  for (const f of files) {
+    const data = await readFile(path.join(outdir, f));
+    sizes[f] = { raw: data.length, gzip: gzipSync(data, { level: 9 }).length };
+  }
+  return { files, sizes };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { sizes } = await bundleConsole();
+  const total = Object.values(sizes).reduce((a, s) => a + s.gzip, 0);
+  console.log(`console bundled into ${CONSOLE_DIST}: ${Object.entries(sizes).map(([f, s]) => `${f} ${(s.raw / 1024).toFixed(1)} KiB (${(s.gzip / 1024).toFixed(1)} KiB gz)`).join(", ")}; total ${(total / 1024).toFixed(1)} KiB gzipped`);
+}
