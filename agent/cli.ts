@@ -25,6 +25,7 @@ Usage:
   thingd schema                                print the sensor map's JSON Schema (for editors)
   thingd scan-i2c [BUS]                        addresses answering on /dev/i2c-BUS (default 1), like i2cdetect -y
   thingd list-serial [--json]                  serial ports and their stable names (/dev/serial0, by-id)
+  thingd console [--listen HOST:PORT]          serve the web console (default 127.0.0.1:8080)
   thingd --version | --help
 
 Options:
@@ -48,6 +49,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         config: { type: "string", short: "c", default: DEFAULT_CONFIG },
         "log-level": { type: "string", default: "info" },
         json: { type: "boolean", default: false },
+        listen: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", short: "V", default: false },
       },
@@ -102,6 +104,8 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       return (await import("./commands/scan-i2c.js")).scanI2cCommand({ bus: positionals[1] }, io);
     case "list-serial":
       return (await import("./commands/list-serial.js")).listSerialCommand({ json: values.json }, io);
+    case "console":
+      return (await import("./commands/console.js")).consoleCommand({ listen: values.listen }, io);
     case undefined:
       io.err(USAGE);
       return EXIT_USAGE;

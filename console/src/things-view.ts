@@ -17,7 +17,7 @@ export function thingsView(session: Session, onLogout: () => void): HTMLElement 
 
   const addInput = h("input", { id: "add-jid", type: "text", placeholder: "thing@example.org", required: true });
   const addMsg = h("span", { class: "message", role: "status" });
-  const addForm = h("form", { class: "inline", "aria-label": "Add a thing by JID" }, h("label", { for: "add-jid" }, "Add a thing by JID"), addInput, h("button", { type: "submit" }, "Add"), addMsg);
+  const addForm = h("form", { class: "inline", "aria-label": "Add a thing" }, h("label", { for: "add-jid" }, "Add a thing by JID"), addInput, h("button", { type: "submit" }, "Add"), addMsg);
   addForm.addEventListener("submit", (ev) => {
     ev.preventDefault();
     void session

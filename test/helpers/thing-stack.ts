@@ -4,7 +4,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startProsody, type ProsodyServer } from "../../scripts/lib/local-prosody.js";
+import { startProsody, type ProsodyServer, type StartProsodyOptions } from "../../scripts/lib/local-prosody.js";
 import { startRegistry, type TestRegistry } from "../../scripts/lib/test-registry.js";
 import { runThingd, type AgentProcess } from "./agent-process.js";
 import { ClientPool } from "./clients.js";
@@ -23,6 +23,8 @@ export interface ThingStackOptions {
   tmpPrefix: string;
   /** The sensor map, written to <dir>/sensors.yaml; `passwordFile: "./secret"` holds thing-pw. */
   sensorMap(server: ProsodyServer, dir: string): string;
+  /** More Prosody options (e.g. `websocket: true`); users and the registry component are set here. */
+  prosody?: Pick<StartProsodyOptions, "websocket" | "nagle">;
   /** Runs in the new dir before thingd starts; what it returns is runThingd's `wrap`. */
   prepare?(dir: string): Promise<string[] | void>;
 }
@@ -32,6 +34,7 @@ export async function startThingStack(o: ThingStackOptions): Promise<ThingStack>
   const started: Partial<ThingStack> = {};
   try {
     const server = (started.server = await startProsody({
+      ...o.prosody,
       users: o.users.map((u) => ({ user: u, password: `${u}-pw` })),
       components: [{ domain: "registry.localhost", secret: "registry-secret" }],
     }));
