@@ -44,6 +44,7 @@ export class LoginError extends Error {
 
 const bare = (jid: string) => jid.split("/")[0] ?? jid;
 let counter = 0;
+let seqCounter = Math.floor(Math.random() * 1_000_000);
 const nextId = (p: string) => `${p}${Date.now().toString(36)}${++counter}`;
 
 export class Session extends EventTarget {
@@ -124,7 +125,8 @@ export class Session extends EventTarget {
 
   /** A whole readout (seqnr dialect): accepted, then messages until done. */
   async readout(to: string, o: ReadoutOptions, timeoutMs = 20_000): Promise<{ fields: ReadField[]; failures: NodeFailure[] }> {
-    const seqnr = nextId("s");
+    // XEP-0323's seqnr is an xs:int.
+    const seqnr = String((seqCounter = (seqCounter % 2_000_000_000) + 1));
     const fields: ReadField[] = [];
     const failures: NodeFailure[] = [];
     let finish: () => void = () => {};
@@ -269,7 +271,8 @@ export class Session extends EventTarget {
     this.#emit("change");
     if (!t.isThing) return;
     if (t.features.has(NS_CONTROL)) await this.#probeControl(t);
-    await this.#refresh(t, ["momentary", "status", "identity"]);
+    // A failed first readout is shown on the card; polling goes on regardless.
+    await this.#refresh(t, ["momentary", "status", "identity"]).catch((err: Error) => this.#fail(t, err));
     if (t.features.has(NS_EVENTS)) {
       const id = nextId("e");
       const reply = await this.iq(buildSubscribeIq(to, id));

@@ -50,6 +50,7 @@ sensors:
 
 async function login(user: string, password = `${user}-pw`): Promise<Page> {
   const page = await browser.context.newPage();
+  page.on("console", (m) => console.log(`[browser] ${m.text()}`));
   await page.goto(`${web.url}?poll=1000`);
   await page.getByLabel("JID").fill(`${user}@localhost`);
   await page.getByLabel("Password").fill(password);
@@ -66,7 +67,11 @@ async function loginWithThing(user: string): Promise<Page> {
     await page.getByLabel("Add a thing by JID").fill("thing@localhost");
     await page.getByRole("button", { name: "Add", exact: true }).click();
   }
-  await page.locator('article.card[data-jid="thing@localhost"] tr[data-field="temperature"]').first().waitFor({ timeout: 20_000 });
+  try {
+    await page.locator('article.card[data-jid="thing@localhost"] tr[data-field="temperature"]').first().waitFor({ timeout: 20_000 });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\npage shows:\n${await page.locator("body").innerText()}`);
+  }
   return page;
 }
 
