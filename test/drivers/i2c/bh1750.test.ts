@@ -1,9 +1,9 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { createBusFactory } from "../../../drivers/bus/index.js";
 import { bh1750, bh1750ConfigSchema, decodeIlluminance } from "../../../drivers/i2c/bh1750.js";
 import { Bh1750Emulator } from "../../fakes/chips/bh1750.js";
 import { FakeI2cBus } from "../../fakes/i2c-bus.js";
+import { fakeI2cBusFactory } from "../../helpers/i2c-rig.js";
 
 const log = pino({ level: "silent" });
 
@@ -11,7 +11,7 @@ function setup(address = 0x23) {
   const fake = new FakeI2cBus(1);
   const chip = new Bh1750Emulator();
   fake.attach(address, chip);
-  const bus = createBusFactory({ i2cOpenBus: async () => fake, i2c: { timeoutMs: 200, retryDelayMs: 1 } });
+  const bus = fakeI2cBusFactory(fake, { timeoutMs: 200 });
   return { fake, chip, ctx: { bus, log, id: "light" } };
 }
 
