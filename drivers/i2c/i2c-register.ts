@@ -58,7 +58,7 @@ export const i2cRegister: DriverDefinition<I2cRegisterConfig> = {
   bus: "i2c",
   description: "Generic I2C register: reads 1/2/4 bytes, decodes endianness and sign, applies scale and offset",
   configSchema: i2cRegisterConfigSchema,
-  example: { bus: 1, address: 0x48, register: 0x00, length: 2, signed: true, scale: 0.0078125, unit: "°C", name: "temperature", decimals: 2 },
+  example: { bus: 1, address: 0x18, register: 0x00, length: 2, signed: true, scale: 0.0078125, unit: "°C", name: "temperature", decimals: 2 },
   describeFields: (config) => [{ name: config.name, type: "numeric", unit: config.unit }],
   async open(config, ctx): Promise<Sensor> {
     const device = ctx.bus.i2c({ bus: config.bus, address: config.address }, ctx.log);

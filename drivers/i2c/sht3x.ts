@@ -120,7 +120,7 @@ export const sht3x: DriverDefinition<ShtConfig> = {
   bus: "i2c",
   description: "Sensirion SHT3x (SHT30/31/35) temperature and relative humidity sensor on I2C (0x44/0x45)",
   configSchema: sht3xConfigSchema,
-  example: { bus: 1, address: 0x44 },
+  example: { bus: 1, address: 0x45 },
   describeFields: () => SHT_FIELDS,
   open: (config, ctx) => openSht(SHT3X, config, ctx),
 };

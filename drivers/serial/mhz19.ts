@@ -276,7 +276,7 @@ export const mhz19: DriverDefinition<Mhz19Config> = {
   bus: "serial",
   description: "Winsen MH-Z19/MH-Z19B NDIR CO₂ sensor on a UART (query/response)",
   configSchema: mhz19ConfigSchema,
-  example: { port: "/dev/serial0", abc: false },
+  example: { port: "/dev/ttyUSB0", abc: false },
   describeFields: () => [
     { name: "co2", type: "numeric", unit: "ppm" },
     { name: "temperature", type: "numeric", unit: "°C" },
