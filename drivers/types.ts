@@ -1,4 +1,4 @@
-// The driver contract (see README "Adding a driver"). Drivers never import agent/.
+// The driver contract (docs/adding-a-driver.md walks through a driver). Drivers never import agent/.
 import type { Logger } from "pino";
 import type { z } from "zod";
 import type { BusFactory } from "./bus/types.js";
