@@ -21,8 +21,8 @@ export function exampleSensorId(driver: string): string {
 const HEADER = `# yaml-language-server: $schema=../schema/sensor-map.schema.json
 # One entry for every driver thingd ships, with its sample settings (see README "Sensor reference").
 # Generated from each driver's \`example\` in drivers/ by scripts/gen-schema.ts (\`npm run build\`):
-# edit the driver, not this file. \`thingd check -c examples/all-drivers.yaml\` validates it; on a
-# Pi, keep only the sensors you wired.
+# edit the driver, not this file. \`THINGD_PASSWORD=x thingd check -c examples/all-drivers.yaml\`
+# validates it (the password file it names is not there); on a Pi, keep only the sensors you wired.
 `;
 
 const XMPP = {
