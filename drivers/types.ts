@@ -96,7 +96,7 @@ export type Field =
   | NumericField | BooleanField | StringField
   | IntField | LongField | DateField | TimeField | DateTimeField | DurationField | EnumField;
 
-/** A XEP-0325 control value (protocol.md §3.2), already checked against its lexical form. */
+/** A XEP-0325 control value (docs/protocol.md §3.2), already checked against its lexical form. */
 export type ControlValue =
   | { type: "boolean"; value: boolean }
   | { type: "int"; value: number } // 32-bit signed

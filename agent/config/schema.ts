@@ -120,7 +120,7 @@ const accessSchema = z.strictObject({
     .describe("Who may switch outputs (XEP-0325) besides the owner"),
 });
 
-// XEP-0324 provisioning server (protocol.md §3.1): asked who may befriend, read and control.
+// XEP-0324 provisioning server (docs/protocol.md §3.1): asked who may befriend, read and control.
 const provisioningSchema = z.strictObject({
   jid: text('a provisioning server address like "provisioning.example.org"', /^([^@/\s]+@)?[^@/\s]+$/),
   cache: duration().default("1h").describe("How long an answer is reused before asking again"),

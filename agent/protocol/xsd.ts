@@ -49,7 +49,7 @@ export function parseXsDateTime(value: string, where: string): Date {
   return date;
 }
 
-/** XEP-0082 DateTime in UTC without fraction, e.g. 2024-05-01T10:15:00Z (protocol.md §1.3). */
+/** XEP-0082 DateTime in UTC without fraction, e.g. 2024-05-01T10:15:00Z (docs/protocol.md §1.3). */
 export function formatDateTime(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
