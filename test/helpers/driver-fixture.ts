@@ -27,7 +27,7 @@ export class DriverRig {
   }
 
   /** Opens adapter N for the bus factory (`i2cOpenBus`). */
-  readonly openI2c = async (bus: number): Promise<FakeI2cBus> => this.i2c(bus);
+  readonly openI2c = (bus: number): Promise<FakeI2cBus> => Promise.resolve(this.i2c(bus));
 
   /** A socat pty pair; the driver's `port` is its `devicePath`. */
   async serialPort(): Promise<PtyPair> {
@@ -82,7 +82,7 @@ export interface DriverFixture {
    * Emulate the device that `options` (the driver's example keys, defaults applied) points at.
    * Returns keys to replace in the entry, e.g. `{ port }` for a pty.
    */
-  attach(rig: DriverRig, options: Record<string, unknown>): Promise<Record<string, unknown> | void>;
+  attach(rig: DriverRig, options: Record<string, unknown>): Promise<Record<string, unknown> | void> | void;
   /** Field values a read of the example gives with this device (a subset of the fields). */
   expected: Record<string, unknown>;
 }

@@ -12,7 +12,7 @@ const silent = pino({ level: "silent" });
 /** The real bus factory with I2C on `fake` (1 ms retry backoff, so retry tests stay quick). */
 export function fakeI2cBusFactory(fake: FakeI2cBus, i2c: { timeoutMs?: number; retries?: number } = {}): BusFactory {
   // A fresh opener per call: the bus layer shares adapters (and their lock) per opener.
-  return createBusFactory({ i2cOpenBus: async () => fake, i2c: { retryDelayMs: 1, ...i2c } });
+  return createBusFactory({ i2cOpenBus: () => Promise.resolve(fake), i2c: { retryDelayMs: 1, ...i2c } });
 }
 
 /**

@@ -5,7 +5,7 @@ import type { DriverFixture } from "../../helpers/driver-fixture.js";
 export const fixtures: DriverFixture[] = [
   {
     driver: "ads1115",
-    async attach(rig, o) {
+    attach(rig, o) {
       const { bus, address } = o as { bus: number; address: number };
       const adc = new Ads1115Emulator();
       adc.inputs.fill(2.0);

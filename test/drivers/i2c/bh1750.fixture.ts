@@ -5,7 +5,7 @@ import type { DriverFixture } from "../../helpers/driver-fixture.js";
 export const fixtures: DriverFixture[] = [
   {
     driver: "bh1750",
-    async attach(rig, o) {
+    attach(rig, o) {
       const { bus, address } = o as { bus: number; address: number };
       const chip = new Bh1750Emulator(5);
       chip.lux = 300;

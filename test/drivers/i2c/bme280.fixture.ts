@@ -15,7 +15,7 @@ type I2cOptions = { bus: number; address: number };
 export const fixtures: DriverFixture[] = [
   {
     driver: "bme280",
-    async attach(rig, o) {
+    attach(rig, o) {
       const { bus, address } = o as I2cOptions;
       const calibration = { ...DATASHEET_CALIBRATION, humidity: HUMIDITY_CALIBRATION };
       rig.i2c(bus).attach(address, new Bme280Emulator({ calibration, adc: { adcT: 519888, adcP: 415148, adcH: 27000 }, conversionMs: 1 }));
@@ -25,7 +25,7 @@ export const fixtures: DriverFixture[] = [
   },
   {
     driver: "bmp280",
-    async attach(rig, o) {
+    attach(rig, o) {
       const { bus, address } = o as I2cOptions;
       rig.i2c(bus).attach(address, new Bme280Emulator({ chipId: 0x58, calibration: DATASHEET_CALIBRATION, adc: { adcT: 519888, adcP: 415148 }, conversionMs: 1 }));
     },

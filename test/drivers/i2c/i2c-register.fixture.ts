@@ -5,7 +5,7 @@ import type { DriverFixture } from "../../helpers/driver-fixture.js";
 export const fixtures: DriverFixture[] = [
   {
     driver: "i2c-register",
-    async attach(rig, o) {
+    attach(rig, o) {
       const { bus, address, register } = o as { bus: number; address: number; register: number };
       const chip = new RegisterChip();
       chip.registers.writeUInt16BE(0x0b80, register); // 2944 counts: 23.0 °C at 0.0078125 °C/LSB

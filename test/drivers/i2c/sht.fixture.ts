@@ -7,7 +7,7 @@ type I2cOptions = { bus: number; address: number };
 /** 0x6666 is 25.0 °C on both parts (T = -45 + 175·S/65535). */
 const sht = (kind: "sht3x" | "sht4x"): DriverFixture => ({
   driver: kind,
-  async attach(rig, o) {
+  attach(rig, o) {
     const { bus, address } = o as I2cOptions;
     rig.i2c(bus).attach(address, new ShtEmulator({ kind, rawT: 0x6666, rawRH: 0x8000 }));
   },
