@@ -72,7 +72,7 @@ const cron = z.string({ error: (iss) => expected(CRON_EXAMPLE, iss.input) }).ref
   error: (iss) => expected(CRON_EXAMPLE, iss.input) + (typeof iss.input === "string" ? cronDetail(iss.input) : ""),
 });
 
-// XEP-0347 §3.4 meta tags. KEY is the claim key the Thing makes up itself (./load.ts never
+// XEP-0347 §5.2 meta tags (docs/protocol.md §2.3). KEY is the claim key the Thing makes up itself (./load.ts never
 // takes it from the file: a key in a world-readable config would let anyone claim the Thing).
 const TAG_NAME = /^[^:#\s]{1,32}$/;
 const tagName = text('a tag name of 1-32 characters without ":", "#" or whitespace', TAG_NAME).refine(

@@ -1,4 +1,4 @@
-// Historical readouts (XEP-0323 §1.1 historical* flags, from/to): stored values as fields
+// Historical readouts (historical* flags, from/to: docs/protocol.md §1.1): stored values as fields
 // flagged with their period, returned beside the live ones in the same NodeOutcome shape, so
 // either dialect's serialiser can write them. README "History" documents the naming.
 //

@@ -1,7 +1,7 @@
 // XML Schema lexical forms used by XEP-0323 attributes, and XEP-0082 output.
 import { ProtocolError } from "../errors.js";
 
-/** xs:boolean: "true" | "false" | "1" | "0" (XEP-0323 §1.1). Absent → undefined. */
+/** xs:boolean: "true" | "false" | "1" | "0" (docs/protocol.md §1.1). Absent → undefined. */
 export function parseXsBoolean(value: string | undefined, where: string): boolean | undefined {
   if (value === undefined) return undefined;
   switch (value.trim()) {
