@@ -45,9 +45,13 @@ function checkDistinct(drivers: readonly AnyDriverDefinition[]): void {
   for (const d of drivers) {
     const e = d.example as { port?: unknown; bus?: unknown; address?: unknown; pin?: unknown; sensor?: unknown; device?: unknown };
     const where =
-      d.bus === "serial" ? `port ${String(e.port)}` :
-      d.bus === "i2c" ? `i2c-${String(e.bus ?? 1)} address ${String(e.address)}` :
-      d.bus === "gpio" ? `GPIO${String(e.pin)}` : undefined;
+      d.bus === "serial"
+        ? `port ${String(e.port)}`
+        : d.bus === "i2c"
+          ? `i2c-${String(e.bus ?? 1)} address ${String(e.address)}`
+          : d.bus === "gpio"
+            ? `GPIO${String(e.pin)}`
+            : undefined;
     if (!where) continue;
     const other = seen.get(where);
     if (other) throw new Error(`drivers ${other} and ${d.name}: both examples use ${where}; give ${d.name} another in its \`example\``);

@@ -42,7 +42,9 @@ afterAll(async () => {
 
 it("reads every field of every driver in examples/all-drivers.yaml, each numeric one with its unit", async () => {
   const fixtures = await loadFixtures();
-  const missing = exampleDrivers().filter((d) => !fixtures.has(d.name)).map((d) => d.name);
+  const missing = exampleDrivers()
+    .filter((d) => !fixtures.has(d.name))
+    .map((d) => d.name);
   expect(missing, "drivers without a test/drivers/**/<name>.fixture.ts declaring their device").toStrictEqual([]);
 
   rig = new DriverRig(await mkdtemp(path.join(tmpdir(), "thingd-all-")));
@@ -59,7 +61,11 @@ it("reads every field of every driver in examples/all-drivers.yaml, each numeric
   const readings = await readAllOnce(config, pino({ level: "silent" }), factory);
   console.log(formatReadings(readings));
   expect(readings.filter((r) => r.error)).toStrictEqual([]);
-  expect(readings.map((r) => r.driver).sort()).toStrictEqual(exampleDrivers().map((d) => d.name).sort());
+  expect(readings.map((r) => r.driver).sort()).toStrictEqual(
+    exampleDrivers()
+      .map((d) => d.name)
+      .sort(),
+  );
   for (const r of readings) {
     expect(r.fields.length, r.sensor).toBeGreaterThan(0);
     for (const f of r.fields) if (typeof f.value === "number") expect(f.unit, `${r.sensor}.${f.name}`).toBeDefined();

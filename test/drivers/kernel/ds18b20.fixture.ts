@@ -6,10 +6,7 @@ export const fixtures: DriverFixture[] = [
     driver: "ds18b20",
     async attach(rig, o) {
       const sensor = String(o.sensor);
-      await rig.sysfsFile(
-        `bus/w1/devices/${sensor}/w1_slave`,
-        "72 01 4b 46 7f ff 0e 10 57 : crc=57 YES\n72 01 4b 46 7f ff 0e 10 57 t=23125\n",
-      );
+      await rig.sysfsFile(`bus/w1/devices/${sensor}/w1_slave`, "72 01 4b 46 7f ff 0e 10 57 : crc=57 YES\n72 01 4b 46 7f ff 0e 10 57 t=23125\n");
     },
     expected: { temperature: 23.13 },
   },
