@@ -61,7 +61,8 @@ export class ChatService {
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
     }
-    if (!allowed) {
+    // Controllers who are not readers may still chat (to switch outputs).
+    if (!allowed && !(await this.o.api.mayControl(from))) {
       const last = this.#refused.get(bare);
       const now = this.#now();
       if (last !== undefined && now - last < REFUSAL_WINDOW_MS) return true;
