@@ -2,7 +2,9 @@
 // IoTGateway's SensorClient sends them, XEP-0050 ad-hoc commands, against a real Prosody and
 // the real thingd process. Values are injected through the simulated sensor's value_file and
 // the poll loop picks them up (no timing luck: every wait is for a stanza, with lower bounds).
+import { execFile, spawnSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { xml, type Element } from "@xmpp/xml";
@@ -82,6 +84,16 @@ function isPush(id: string) {
 function temperatureOf(push: Element): string | undefined {
   return parseIeeeResp(push.getChild("resp", SD)!).fields.find((f) => f.name === "temperature")?.value;
 }
+
+/** A python3 that has slixmpp (Debian's, even when another python3 is first on PATH). */
+function slixmppPython(): string {
+  for (const py of ["/usr/bin/python3", "python3"]) {
+    if (spawnSync(py, ["-c", "import slixmpp"], { stdio: "ignore" }).status === 0) return py;
+  }
+  throw new Error("slixmpp is missing: sudo apt-get install -y python3-slixmpp");
+}
+
+const ADHOC_CLIENT = fileURLToPath(new URL("../clients/adhoc_client.py", import.meta.url));
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -330,4 +342,28 @@ describe("XEP-0050 ad-hoc commands", () => {
     expect(stanzaCondition(await stranger.iq(cmd("urn:thingd:cmd:read")))).toBe("forbidden");
     expect(stanzaCondition(await stranger.iq(cmd("urn:thingd:cmd:nope")))).toBe("forbidden");
   });
+
+  it("slixmpp (a client nobody here wrote) lists, runs Status and completes Read sensors with the form's defaults", async () => {
+    const py = slixmppPython();
+    const port = /:(\d+)$/.exec(server.service)![1]!;
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(py, [ADHOC_CLIENT, "reader@localhost/slix", "reader-pw", "127.0.0.1", port, server.caFile, THING], { timeout: 40_000 }, (err, out, errOut) =>
+        err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out),
+      ),
+    );
+    const out = JSON.parse(stdout.trim().split("\n").pop()!) as {
+      error?: string;
+      commands: string[];
+      status: { status: string; fields: Record<string, string> };
+      read_form: { status: string; fields: string[] };
+      read: { status: string; rows: string[] };
+    };
+    expect(out.error).toBeUndefined();
+    expect(out.commands).toStrictEqual(["Read sensors", "Status"]);
+    expect(out.status.status).toBe("completed");
+    expect(out.status.fields.xmpp).toMatch(/^online as thing@localhost\/gateway$/);
+    expect(out.read_form).toStrictEqual({ status: "executing", fields: ["nodes", "kinds"] });
+    expect(out.read.status).toBe("completed");
+    expect(out.read.rows).toContain("room humidity 45.0 %");
+  }, 60_000);
 });
