@@ -3,7 +3,7 @@
 // the real thingd process. Values are injected through the simulated sensor's value_file and
 // the poll loop picks them up (no timing luck: every wait is for a stanza, with lower bounds).
 import { execFile, spawnSync } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -34,7 +34,7 @@ const clients = new ClientPool(() => server, { ownResource: true });
 const client = clients.client;
 const valueFile = () => path.join(dir, "temperature");
 
-function sensorMap(server: ProsodyServer, dir: string): string {
+function sensorMap(server: ProsodyServer, dir: string, alerts = ALERTS): string {
   return `${localXmppSection(server, { resource: "gateway", passwordFile: "./secret", keepalive: "5s" })}registry:
   jid: registry.localhost
 access:
@@ -43,7 +43,7 @@ access:
   controllers: [controller@localhost]
 subscriptions:
   per_jid: 3
-state_dir: ./state
+${alerts}state_dir: ./state
 sensors:
   - id: room
     driver: simulated
@@ -58,6 +58,10 @@ sensors:
     field: relay
 `;
 }
+
+const ALERTS = `alerts:
+  - { sensor: room, field: temperature, above: 50, clear_below: 45, to: [owner] }
+`;
 
 const chat = (to: string, body: string, type = "chat", extra: Element[] = []) => xml("message", { to, type }, xml("body", {}, body), ...extra);
 
@@ -186,6 +190,14 @@ describe("IoT chat from a plain XMPP client", () => {
     await owner.iq(xml("iq", { type: "get", to: THING }, xml("ping", { xmlns: "urn:xmpp:ping" })));
     await pause(300);
     expect(bodiesSince(owner, mark)).toStrictEqual([]);
+    // Our own account (another resource of it) is never answered: no loops between our sessions.
+    const self = await client("thing", "other");
+    const selfMark = self.received.length;
+    await self.conn.entity.send(chat(THING, "?"));
+    await self.iq(xml("iq", { type: "get", to: THING }, xml("ping", { xmlns: "urn:xmpp:ping" })));
+    await pause(300);
+    expect(bodiesSince(self, selfMark)).toStrictEqual([]);
+    await self.stop();
     // Still answering the next real question.
     expect(await ask(owner, "temp?")).toContain("temperature");
   });
@@ -366,4 +378,38 @@ describe("XEP-0050 ad-hoc commands", () => {
     expect(out.read.status).toBe("completed");
     expect(out.read.rows).toContain("room humidity 45.0 %");
   }, 60_000);
+});
+
+describe("alerts to people", () => {
+  const alertBody = (el: Element) => el.name === "message" && el.attrs.from?.startsWith(THING_BARE) === true && /^(ALERT|OK again|STILL)/.test(el.getChildText("body") ?? "");
+
+  it("one message when a rule starts to hold, none while it holds, one when it clears below clear_below", async () => {
+    const owner = await client("owner");
+    await setTemperature(40);
+    await pause(500);
+    const alert = owner.waitFor(alertBody);
+    await setTemperature(55);
+    expect((await alert).getChildText("body")).toBe("ALERT room temperature above 50: temperature = 55.00 °C");
+    const mark = owner.received.length;
+    await setTemperature(47); // below 50 but above clear_below 45: still holds
+    await pause(800);
+    expect(owner.received.slice(mark).filter(alertBody)).toStrictEqual([]);
+    const clear = owner.waitFor(alertBody);
+    await setTemperature(44);
+    expect((await clear).getChildText("body")).toBe("OK again, room temperature above 50: temperature = 44.00 °C");
+  });
+
+  it("SIGHUP reloads the alerts section", async () => {
+    const owner = await client("owner");
+    const file = path.join(dir, "sensors.yaml");
+    const text = await readFile(file, "utf8");
+    await writeFile(file, text.replace("above: 50, clear_below: 45", "below: 10"));
+    const reloaded = agent.waitForLog((l) => l.msg === "reloaded");
+    agent.child.kill("SIGHUP");
+    await reloaded;
+    const alert = owner.waitFor(alertBody);
+    await setTemperature(5);
+    expect((await alert).getChildText("body")).toBe("ALERT room temperature below 10: temperature = 5.00 °C");
+    await setTemperature(20);
+  });
 });
