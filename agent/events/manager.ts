@@ -36,7 +36,6 @@ interface Subscription {
   timing: Timing;
   timer?: NodeJS.Timeout;
   offlineSince?: number;
-  sending: boolean;
 }
 
 export interface EventSubscriptionsOptions {
@@ -99,7 +98,6 @@ export class EventSubscriptions {
         ...(req.minIntMs !== undefined ? { minIntMs: req.minIntMs } : {}),
         ...(req.maxIntMs !== undefined ? { maxIntMs: req.maxIntMs } : {}),
       },
-      sending: false,
     };
     // Without `v`, the values the Thing has now are the references (nothing fires at once).
     for (const o of this.o.api.cached(query)) if ("fields" in o) for (const f of o.fields) if (!sub.refs.has(`${o.nodeId}\u0000${f.name}`)) remember(sub.refs, o.nodeId, [f]);
@@ -120,18 +118,29 @@ export class EventSubscriptions {
     return undefined;
   };
 
-  /** Every good reading of the poll loop. */
+  /**
+   * Every good reading of the poll loop. The pushes one reading causes go out in one socket
+   * write (bench: with 100 subscriptions, one write each made the last arrive ~4x later).
+   */
   onReading(nodeId: string, reading: Reading): void {
+    const batch: Subscription[] = [];
+    const messages: Element[] = [];
     for (const sub of this.#subs.values()) {
       if (sub.query.nodes.length > 0 && !sub.query.nodes.some((n) => n.nodeId === nodeId)) continue;
       const fields = sub.query.fieldNames.size === 0 ? reading.fields : reading.fields.filter((f) => sub.query.fieldNames.has(f.name));
       if (!fires(sub.req.fields, sub.refs, nodeId, fields)) continue;
-      if (onTrigger(sub.timing, this.#now()) === "send") void this.#push(sub, "change");
-      else {
+      if (onTrigger(sub.timing, this.#now()) === "send") {
+        const m = this.#prepare(sub);
+        if (m) {
+          batch.push(sub);
+          messages.push(...m);
+        }
+      } else {
         sub.timing.held = true;
         this.#schedule(sub);
       }
     }
+    if (batch.length > 0) void this.#send(batch, messages, "change");
   }
 
   /** Presence from anyone: unavailable suspends that subscriber, available resumes it. */
@@ -182,36 +191,43 @@ export class EventSubscriptions {
   }
 
   async #push(sub: Subscription, why: string): Promise<void> {
-    if (sub.sending) {
-      sub.timing.held = true;
-      return;
-    }
+    const messages = this.#prepare(sub);
+    if (messages) await this.#send([sub], messages, why);
+  }
+
+  /**
+   * The push of `sub` from the pollers' latest values, marking it sent (synchronously, so a
+   * trigger arriving while it is on the wire is timed from it); undefined when it cannot go.
+   */
+  #prepare(sub: Subscription): Element[] | undefined {
     if (!sub.timing.online) {
       sub.timing.held = true;
-      return;
+      return undefined;
     }
-    sub.sending = true;
+    let outcomes: NodeOutcome[];
     try {
-      let outcomes: NodeOutcome[];
-      try {
-        outcomes = this.o.api.cached(sub.query);
-      } catch (err) {
-        // A node went away (reload): the subscription cannot be served any more.
-        this.o.log.info({ err, jid: sub.jid, id: sub.req.id }, "event subscription dropped: its nodes are gone");
-        this.#drop(sub.key);
-        return;
-      }
-      sub.timing.lastSentAt = this.#now();
-      sub.timing.held = false;
-      for (const o of outcomes) if ("fields" in o) remember(sub.refs, o.nodeId, o.fields);
-      const sent = await this.o.send(this.o.api.respMessages(sub.req.ns, sub.jid, sub.req.id, outcomes));
-      if (!sent) sub.timing.held = true; // we are offline ourselves: try again on the next trigger
-      this.o.log.debug({ jid: sub.jid, id: sub.req.id, why }, "event pushed");
+      outcomes = this.o.api.cached(sub.query);
     } catch (err) {
-      this.o.log.error({ err, jid: sub.jid, id: sub.req.id }, "event push failed");
-    } finally {
-      sub.sending = false;
-      if (this.#subs.get(sub.key) === sub) this.#schedule(sub);
+      // A node went away (reload): the subscription cannot be served any more.
+      this.o.log.info({ err, jid: sub.jid, id: sub.req.id }, "event subscription dropped: its nodes are gone");
+      this.#drop(sub.key);
+      return undefined;
+    }
+    sub.timing.lastSentAt = this.#now();
+    sub.timing.held = false;
+    for (const o of outcomes) if ("fields" in o) remember(sub.refs, o.nodeId, o.fields);
+    this.#schedule(sub);
+    return this.o.api.respMessages(sub.req.ns, sub.jid, sub.req.id, outcomes);
+  }
+
+  async #send(subs: readonly Subscription[], messages: Element[], why: string): Promise<void> {
+    try {
+      const sent = await this.o.send(messages);
+      // We are offline ourselves: each goes again on its next trigger or timer.
+      if (!sent) for (const sub of subs) sub.timing.held = true;
+      this.o.log.debug({ pushes: subs.length, why }, "events pushed");
+    } catch (err) {
+      this.o.log.error({ err, pushes: subs.length }, "event push failed");
     }
   }
 
