@@ -49,7 +49,10 @@ export async function benchPeople(o: { quick?: boolean } = {}): Promise<PeopleRo
   const changes = o.quick ? 20 : 60;
   const cpuSeconds = o.quick ? 10 : 30;
   const users = ["thing", "owner", ...Array.from({ length: CLIENTS }, (_, i) => `sub${i}`)];
-  const server = await startProsody({ ...(process.env.BENCH_PEOPLE_NAGLE === "0" ? { nagle: false } : {}), users: users.map((u) => ({ user: u, password: `${u}-pw` })) });
+  const server = await startProsody({
+    ...(process.env.BENCH_PEOPLE_NAGLE === "0" ? { nagle: false } : {}),
+    users: users.map((u) => ({ user: u, password: `${u}-pw` })),
+  });
   const dir = await mkdtemp(path.join(tmpdir(), "thingd-bench-people-"));
   const valueFile = path.join(dir, "value");
   let thingd: ChildProcess | undefined;
@@ -89,7 +92,9 @@ sensors:
     });
     const ca = await readFile(server.caFile, "utf8");
     for (let i = 0; i < CLIENTS; i++) {
-      clients.push(await ReaderClient.connect({ service: server.service, domain: "localhost", jid: `sub${i}@localhost`, password: `sub${i}-pw`, ca, resource: "bench" }));
+      clients.push(
+        await ReaderClient.connect({ service: server.service, domain: "localhost", jid: `sub${i}@localhost`, password: `sub${i}-pw`, ca, resource: "bench" }),
+      );
     }
     const THING = "thing@localhost/bench";
     for (let t = Date.now(); ; await sleep(100)) {
@@ -103,7 +108,13 @@ sensors:
     const cpuBefore = await cpuPercent(thingd.pid!, cpuSeconds);
     for (const [i, c] of clients.entries()) {
       for (let k = 0; k < PER_CLIENT; k++) {
-        const reply = await c.iq(xml("iq", { type: "get", to: THING }, buildSubscribe(NS_IEEE_EVENTS, { id: `s${i}-${k}`, nodes: ["room"], fields: [{ name: "temperature", by: 0.5 }], maxInt: "PT1H" })));
+        const reply = await c.iq(
+          xml(
+            "iq",
+            { type: "get", to: THING },
+            buildSubscribe(NS_IEEE_EVENTS, { id: `s${i}-${k}`, nodes: ["room"], fields: [{ name: "temperature", by: 0.5 }], maxInt: "PT1H" }),
+          ),
+        );
         if (reply.attrs.type !== "result") throw new Error(`subscribe refused: ${reply.toString()}`);
       }
     }
@@ -160,7 +171,12 @@ sensors:
       { name: "  IEEE momentary readout p50, same Thing (ms, round trip)", value: readP50, target: "", pass: undefined },
       { name: "push p50 − readout p50 (ms)", value: p50 - readP50, target: "≤ 2", pass: p50 - readP50 <= 2 },
       { name: `CPU idle, no subscriptions (%, ${cpuSeconds} s)`, value: cpuBefore, target: "", pass: undefined },
-      { name: `CPU idle, ${CLIENTS * PER_CLIENT} subscriptions (%, ${cpuSeconds} s)`, value: cpuWith, target: "≈ same", pass: cpuWith - cpuBefore <= Math.max(0.5, cpuBefore * 0.2) },
+      {
+        name: `CPU idle, ${CLIENTS * PER_CLIENT} subscriptions (%, ${cpuSeconds} s)`,
+        value: cpuWith,
+        target: "≈ same",
+        pass: cpuWith - cpuBefore <= Math.max(0.5, cpuBefore * 0.2),
+      },
     ];
   } finally {
     await Promise.allSettled(clients.map((c) => c.stop()));
@@ -177,5 +193,8 @@ sensors:
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
   const rows = await benchPeople({ quick: values.quick });
-  for (const r of rows) console.log(`| ${r.name} | ${typeof r.value === "number" ? r.value.toFixed(2) : r.value} | ${r.target} | ${r.pass === undefined ? "-" : r.pass ? "pass" : "FAIL"} |`);
+  for (const r of rows)
+    console.log(
+      `| ${r.name} | ${typeof r.value === "number" ? r.value.toFixed(2) : r.value} | ${r.target} | ${r.pass === undefined ? "-" : r.pass ? "pass" : "FAIL"} |`,
+    );
 }

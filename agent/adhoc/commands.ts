@@ -43,7 +43,13 @@ export function readCommand(api: ThingApi): AdhocCommand {
           title: "Read sensors",
           instructions: "Pick sensors and kinds of values (none picked: all sensors, momentary values).",
           fields: [
-            { var: "nodes", type: "list-multi", label: "Sensors", options: api.pollers().map((p) => ({ value: p.id })), values: api.pollers().map((p) => p.id) },
+            {
+              var: "nodes",
+              type: "list-multi",
+              label: "Sensors",
+              options: api.pollers().map((p) => ({ value: p.id })),
+              values: api.pollers().map((p) => p.id),
+            },
             { var: "kinds", type: "list-multi", label: "Values", options: KINDS.map(([value, label]) => ({ value, label })), values: ["momentary"] },
           ],
         }),
@@ -52,7 +58,11 @@ export function readCommand(api: ThingApi): AdhocCommand {
       const ids = api.pollers().map((p) => p.id);
       const nodes = (values.get("nodes") ?? []).filter((n) => ids.includes(n));
       const kinds = new Set((values.get("kinds") ?? []).filter((k): k is TypeFlag => LIVE_TYPES.has(k as TypeFlag)));
-      const query = await api.authorizeRead(from, { types: kinds.size > 0 ? kinds : MOMENTARY, nodes: nodes.map((nodeId) => ({ nodeId })), fieldNames: new Set() });
+      const query = await api.authorizeRead(from, {
+        types: kinds.size > 0 ? kinds : MOMENTARY,
+        nodes: nodes.map((nodeId) => ({ nodeId })),
+        fieldNames: new Set(),
+      });
       const outcomes = await api.read(query);
       const items: Array<Record<string, string>> = [];
       for (const o of outcomes) {
@@ -137,7 +147,9 @@ export function statusCommand(api: ThingApi): AdhocCommand {
           ...s.sensors.map((x) => ({
             var: `sensor.${x.id}`,
             label: x.id,
-            values: [`${x.ageSeconds === undefined ? "never read" : `read ${formatSeconds(x.ageSeconds)} ago`}, ${x.errorCount} errors${x.failing ? `, FAILING: ${x.lastError ?? "?"}` : ""}`],
+            values: [
+              `${x.ageSeconds === undefined ? "never read" : `read ${formatSeconds(x.ageSeconds)} ago`}, ${x.errorCount} errors${x.failing ? `, FAILING: ${x.lastError ?? "?"}` : ""}`,
+            ],
           })),
         ],
       }),

@@ -88,7 +88,13 @@ export class CommandRegistry {
       this.#sessions.set(sessionid, { node: req.node, from, at: Date.now() });
     }
     this.log.info({ from, node: req.node, status: step.status }, "ad-hoc command");
-    return buildCommandResponse({ node: req.node, sessionid, status: step.status, ...(step.form ? { form: step.form } : {}), ...(step.note ? { note: step.note } : {}) });
+    return buildCommandResponse({
+      node: req.node,
+      sessionid,
+      status: step.status,
+      ...(step.form ? { form: step.form } : {}),
+      ...(step.note ? { note: step.note } : {}),
+    });
   };
 
   async #anyAllowed(from: string): Promise<boolean> {

@@ -3,7 +3,7 @@
 // sensor and once a second (stale, failing, repeat). Replaced as a whole on SIGHUP.
 import type { Logger } from "pino";
 import { xml, type Element } from "@xmpp/xml";
-import { bareJid } from "../access/policy.js";
+import { bareJid } from "../access/bare-jid.js";
 import type { ThingApi } from "../people/thing-api.js";
 import { evaluate, type AlertRule } from "./rules.js";
 

@@ -30,7 +30,8 @@ export function readoutMarkdown(outcomes: readonly NodeOutcome[]): string {
   const rows = ["| Node | Field | Value | Unit |", "|---|---|---:|---|"];
   for (const o of outcomes) {
     if ("error" in o) rows.push(`| ${cell(o.nodeId)} | *error* | ${cell(o.error)} | |`);
-    else for (const f of o.fields) rows.push(`| ${cell(o.nodeId)} | ${cell(f.name)} | ${cell(fieldValueText(f))} | ${f.type === "numeric" ? cell(f.unit) : ""} |`);
+    else
+      for (const f of o.fields) rows.push(`| ${cell(o.nodeId)} | ${cell(f.name)} | ${cell(fieldValueText(f))} | ${f.type === "numeric" ? cell(f.unit) : ""} |`);
   }
   return rows.join("\n");
 }

@@ -5,7 +5,7 @@
 // (no loops with other bots or with our own pushes).
 import type { Logger } from "pino";
 import { xml, type Element } from "@xmpp/xml";
-import { bareJid } from "../access/policy.js";
+import { bareJid } from "../access/bare-jid.js";
 import { RateLimiter, type BucketPolicy } from "../access/rate-limit.js";
 import { ProtocolError } from "../errors.js";
 import { LIVE_TYPES, MOMENTARY, type NodeOutcome, type PeopleQuery, type ThingApi } from "../people/thing-api.js";
@@ -117,11 +117,14 @@ export class ChatService {
     if (prefix !== undefined) {
       const p = prefix.toLowerCase();
       const nodes = outcomes.filter((o) => o.nodeId.toLowerCase().startsWith(p));
-      outcomes = nodes.length > 0 ? nodes : outcomes.flatMap((o): NodeOutcome[] => {
-        if ("error" in o) return [];
-        const fields = o.fields.filter((f) => f.name.toLowerCase().startsWith(p));
-        return fields.length > 0 ? [{ nodeId: o.nodeId, fields }] : [];
-      });
+      outcomes =
+        nodes.length > 0
+          ? nodes
+          : outcomes.flatMap((o): NodeOutcome[] => {
+              if ("error" in o) return [];
+              const fields = o.fields.filter((f) => f.name.toLowerCase().startsWith(p));
+              return fields.length > 0 ? [{ nodeId: o.nodeId, fields }] : [];
+            });
       if (outcomes.length === 0) return `Nothing matches "${prefix}". Send ? for every value.`;
     }
     return formatReadout(outcomes);

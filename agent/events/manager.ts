@@ -6,7 +6,7 @@
 import type { Logger } from "pino";
 import type { Element } from "@xmpp/xml";
 import { ProtocolError } from "../errors.js";
-import { bareJid } from "../access/policy.js";
+import { bareJid } from "../access/bare-jid.js";
 import { buildIqResult } from "../protocol/stanza-error.js";
 import { buildEventAccepted, parseSubscribe, parseUnsubscribe, type SubscribeRequest } from "../protocol/events.js";
 import type { IqHandler, IqOutcome } from "../transport/iq-router.js";
@@ -100,14 +100,18 @@ export class EventSubscriptions {
       },
     };
     // Without `v`, the values the Thing has now are the references (nothing fires at once).
-    for (const o of this.o.api.cached(query)) if ("fields" in o) for (const f of o.fields) if (!sub.refs.has(`${o.nodeId}\u0000${f.name}`)) remember(sub.refs, o.nodeId, [f]);
+    for (const o of this.o.api.cached(query))
+      if ("fields" in o) for (const f of o.fields) if (!sub.refs.has(`${o.nodeId}\u0000${f.name}`)) remember(sub.refs, o.nodeId, [f]);
     this.#subs.set(key, sub);
     this.#schedule(sub);
     this.#startSweep();
-    this.o.log.info({ from, id: req.id, nodes: req.nodes.map((n) => n.nodeId), fields: req.fields.length, minIntMs: req.minIntMs, maxIntMs: req.maxIntMs }, "event subscription accepted");
+    this.o.log.info(
+      { from, id: req.id, nodes: req.nodes.map((n) => n.nodeId), fields: req.fields.length, minIntMs: req.minIntMs, maxIntMs: req.maxIntMs },
+      "event subscription accepted",
+    );
     return {
       send: [buildIqResult(stanza, buildEventAccepted(req.ns, req.id))],
-      ...(req.req ? { after: () => void this.#push(sub, "req") } : {}),
+      ...(req.req ? { after: () => this.#fire(this.#push(sub, "req")) } : {}),
     };
   };
 
@@ -140,7 +144,7 @@ export class EventSubscriptions {
         this.#schedule(sub);
       }
     }
-    if (batch.length > 0) void this.#send(batch, messages, "change");
+    if (batch.length > 0) this.#fire(this.#send(batch, messages, "change"));
   }
 
   /** Presence from anyone: unavailable suspends that subscriber, available resumes it. */
@@ -180,7 +184,7 @@ export class EventSubscriptions {
       if (online) {
         delete sub.offlineSince;
         this.o.log.debug({ jid: sub.jid, id: sub.req.id, held: sub.timing.held }, "subscriber back online");
-        if (sub.timing.held) void this.#push(sub, "resume");
+        if (sub.timing.held) this.#fire(this.#push(sub, "resume"));
         else this.#schedule(sub);
       } else {
         sub.offlineSince = this.#now();
@@ -188,6 +192,11 @@ export class EventSubscriptions {
         this.o.log.debug({ jid: sub.jid, id: sub.req.id }, "subscriber offline; pushes suspended");
       }
     }
+  }
+
+  /** Fire and forget, logging a failure (#send already catches; this is the last net). */
+  #fire(p: Promise<void>): void {
+    p.catch((err: unknown) => this.o.log.error({ err }, "event push failed"));
   }
 
   async #push(sub: Subscription, why: string): Promise<void> {
@@ -236,12 +245,15 @@ export class EventSubscriptions {
     sub.timer = undefined;
     const due = nextDue(sub.timing);
     if (due === undefined) return;
-    sub.timer = setTimeout(() => {
-      sub.timer = undefined;
-      const now = this.#now();
-      if (onTimer(sub.timing, now) === "send") void this.#push(sub, sub.timing.held ? "held" : "maxInt");
-      else this.#schedule(sub);
-    }, Math.max(0, due - this.#now()));
+    sub.timer = setTimeout(
+      () => {
+        sub.timer = undefined;
+        const now = this.#now();
+        if (onTimer(sub.timing, now) === "send") this.#fire(this.#push(sub, sub.timing.held ? "held" : "maxInt"));
+        else this.#schedule(sub);
+      },
+      Math.max(0, due - this.#now()),
+    );
     sub.timer.unref?.();
   }
 

@@ -36,11 +36,7 @@ export function ruleFires(rule: FieldRule, ref: RefValue | undefined, next: RefV
   const diff = next - ref;
   const amounts = rule.by !== undefined || rule.up !== undefined || rule.dn !== undefined;
   if (!amounts) return diff !== 0;
-  return (
-    (rule.by !== undefined && Math.abs(diff) >= rule.by) ||
-    (rule.up !== undefined && diff >= rule.up) ||
-    (rule.dn !== undefined && -diff >= rule.dn)
-  );
+  return (rule.by !== undefined && Math.abs(diff) >= rule.by) || (rule.up !== undefined && diff >= rule.up) || (rule.dn !== undefined && -diff >= rule.dn);
 }
 
 /** The references a subscription compares against: field name → value, per node. */

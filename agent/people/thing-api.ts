@@ -76,8 +76,8 @@ export class ThingApi {
   }
 
   /** May `from` control at all (owner, controllers or provisioning)? */
-  async mayControl(from: string, nodeIds: readonly string[] = [], paramNames: readonly string[] = []): Promise<boolean> {
-    return await this.o.access.mayControl(from, nodeIds, paramNames);
+  mayControl(from: string, nodeIds: readonly string[] = [], paramNames: readonly string[] = []): Promise<boolean> {
+    return Promise.resolve(this.o.access.mayControl(from, nodeIds, paramNames));
   }
 
   /** Read (cache when fresh, else the sensors, as a momentary readout does). No access check. */

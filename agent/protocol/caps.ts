@@ -21,7 +21,10 @@ export function capsVerOf(query: Element): string {
     ...(i.attrs.name !== undefined ? { name: i.attrs.name } : {}),
     ...(i.attrs["xml:lang"] !== undefined ? { lang: i.attrs["xml:lang"] } : {}),
   }));
-  return capsVer(identities, query.getChildren("feature").map((f) => f.attrs.var ?? ""));
+  return capsVer(
+    identities,
+    query.getChildren("feature").map((f) => f.attrs.var ?? ""),
+  );
 }
 
 export function buildCaps(ver: string): Element {

@@ -47,7 +47,11 @@ export interface SubscribeRequest {
 }
 
 const SHORT_TYPES: ReadonlyArray<[string, TypeFlag]> = [
-  ["m", "momentary"], ["p", "peak"], ["s", "status"], ["c", "computed"], ["i", "identity"],
+  ["m", "momentary"],
+  ["p", "peak"],
+  ["s", "status"],
+  ["c", "computed"],
+  ["i", "identity"],
 ];
 
 function requireId(el: Element): string {

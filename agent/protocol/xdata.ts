@@ -54,7 +54,10 @@ export function parseSubmitted(el: Element | undefined): Map<string, string[]> |
   for (const f of x.getChildren("field")) {
     const v = f.attrs.var;
     if (!v) continue;
-    out.set(v, f.getChildren("value").map((c) => c.text()));
+    out.set(
+      v,
+      f.getChildren("value").map((c) => c.text()),
+    );
   }
   return out;
 }

@@ -18,7 +18,9 @@ export async function showPeople(owner: ReaderClient, thing: string): Promise<vo
 
   const isPush = (el: Element) => el.name === "message" && el.getChild("resp", "urn:ieee:iot:sd:1.0")?.attrs.id === "demo";
   const push = owner.waitFor(isPush, 15_000);
-  await owner.iq(xml("iq", { type: "get", to: thing }, buildSubscribe(NS_IEEE_EVENTS, { id: "demo", nodes: ["room"], fields: [{ name: "temperature" }], minInt: "PT1S" })));
+  await owner.iq(
+    xml("iq", { type: "get", to: thing }, buildSubscribe(NS_IEEE_EVENTS, { id: "demo", nodes: ["room"], fields: [{ name: "temperature" }], minInt: "PT1S" })),
+  );
   console.log("\nSubscribed to room temperature changes (urn:ieee:iot:events:1.0); waiting for a push…");
   const fields = parseIeeeResp((await push).getChild("resp")!).fields;
   for (const f of fields) console.log(`pushed: ${f.node} ${f.name} = ${f.value} ${f.unit ?? ""}`);

@@ -74,7 +74,10 @@ async function ask(c: ReaderClient, body: string, to = THING_BARE): Promise<stri
 
 /** Bodies the Thing sent to `c` since index `from` of its received list. */
 function bodiesSince(c: ReaderClient, from: number): string[] {
-  return c.received.slice(from).filter((el) => el.name === "message" && el.attrs.from?.startsWith(THING_BARE) && el.getChild("body")).map((el) => el.getChildText("body") ?? "");
+  return c.received
+    .slice(from)
+    .filter((el) => el.name === "message" && el.attrs.from?.startsWith(THING_BARE) && el.getChild("body"))
+    .map((el) => el.getChildText("body") ?? "");
 }
 
 async function setTemperature(v: number): Promise<void> {
@@ -186,7 +189,14 @@ describe("IoT chat from a plain XMPP client", () => {
     await owner.conn.entity.send(chat(THING_BARE, "?", "groupchat"));
     await owner.conn.entity.send(chat(THING_BARE, "?", "headline"));
     await owner.conn.entity.send(xml("message", { to: THING_BARE, type: "chat" }, xml("active", { xmlns: "http://jabber.org/protocol/chatstates" })));
-    await owner.conn.entity.send(xml("message", { to: THING, type: "error" }, xml("body", {}, "?"), xml("error", { type: "cancel" }, xml("service-unavailable", { xmlns: "urn:ietf:params:xml:ns:xmpp-stanzas" }))));
+    await owner.conn.entity.send(
+      xml(
+        "message",
+        { to: THING, type: "error" },
+        xml("body", {}, "?"),
+        xml("error", { type: "cancel" }, xml("service-unavailable", { xmlns: "urn:ietf:params:xml:ns:xmpp-stanzas" })),
+      ),
+    );
     await owner.iq(xml("iq", { type: "get", to: THING }, xml("ping", { xmlns: "urn:xmpp:ping" })));
     await pause(300);
     expect(bodiesSince(owner, mark)).toStrictEqual([]);
@@ -207,7 +217,10 @@ describe("IEEE event subscriptions", () => {
   it("disco#info advertises events, commands and chat", async () => {
     const reader = await client("reader");
     const info = await reader.iq(xml("iq", { type: "get", to: THING }, xml("query", { xmlns: "http://jabber.org/protocol/disco#info" })));
-    const features = info.getChild("query")!.getChildren("feature").map((f) => f.attrs.var);
+    const features = info
+      .getChild("query")!
+      .getChildren("feature")
+      .map((f) => f.attrs.var);
     expect(features).toEqual(expect.arrayContaining([NS_IEEE_EVENTS, NS_NF_EVENTS, NS_COMMANDS, "urn:xmpp:iot:chat"]));
   });
 
@@ -215,7 +228,9 @@ describe("IEEE event subscriptions", () => {
     await setTemperature(20);
     const reader = await client("reader");
     const first = reader.waitFor(isPush("S1"));
-    const reply = await reader.iq(xml("iq", { type: "get", to: THING }, buildSubscribe(NS_IEEE_EVENTS, { id: "S1", nodes: ["room"], fields: [{ name: "temperature", by: 1 }], req: true })));
+    const reply = await reader.iq(
+      xml("iq", { type: "get", to: THING }, buildSubscribe(NS_IEEE_EVENTS, { id: "S1", nodes: ["room"], fields: [{ name: "temperature", by: 1 }], req: true })),
+    );
     expect(reply.attrs.type).toBe("result");
     expect(reply.getChild("accepted", SD)?.attrs.id).toBe("S1");
     expect(temperatureOf(await first)).toBe("20.00");
@@ -250,7 +265,11 @@ describe("IEEE event subscriptions", () => {
       if (resp?.attrs.id === "S2") pushes.push({ at: Date.now(), value: parseIeeeResp(resp).fields.find((f) => f.name === "temperature")?.value });
     });
     const reply = await reader.iq(
-      xml("iq", { type: "get", to: THING }, buildSubscribe(NS_NF_EVENTS, { id: "S2", nodes: ["room"], fields: [{ name: "temperature", by: 1 }], minInt: "PT2S", maxInt: "PT4S" })),
+      xml(
+        "iq",
+        { type: "get", to: THING },
+        buildSubscribe(NS_NF_EVENTS, { id: "S2", nodes: ["room"], fields: [{ name: "temperature", by: 1 }], minInt: "PT2S", maxInt: "PT4S" }),
+      ),
     );
     expect(reply.getChild("accepted", NF_SD)?.attrs.id).toBe("S2");
     const subscribedAt = Date.now();
@@ -275,7 +294,9 @@ describe("IEEE event subscriptions", () => {
     await pause(500);
     const reader = await client("reader");
     await reader.conn.entity.send(xml("presence", { to: THING })); // directed presence: the Thing learns when we leave
-    await reader.iq(xml("iq", { type: "get", to: THING }, buildSubscribe(NS_IEEE_EVENTS, { id: "S3", nodes: ["room"], fields: [{ name: "temperature", by: 1 }] })));
+    await reader.iq(
+      xml("iq", { type: "get", to: THING }, buildSubscribe(NS_IEEE_EVENTS, { id: "S3", nodes: ["room"], fields: [{ name: "temperature", by: 1 }] })),
+    );
     await reader.conn.entity.send(xml("presence", { to: THING, type: "unavailable" }));
     await reader.iq(xml("iq", { type: "get", to: THING }, xml("ping", { xmlns: "urn:xmpp:ping" })));
     const mark = reader.received.length;
@@ -293,8 +314,12 @@ describe("IEEE event subscriptions", () => {
     const r = await stranger.iq(xml("iq", { type: "get", to: THING }, buildSubscribe(NS_IEEE_EVENTS, { id: "X", nodes: ["room"] })));
     expect(stanzaCondition(r)).toBe("forbidden");
     const reader = await client("reader");
-    expect(stanzaCondition(await reader.iq(xml("iq", { type: "get", to: THING }, buildSubscribe(NS_IEEE_EVENTS, { id: "Y", nodes: ["cellar"] }))))).toBe("item-not-found");
-    expect(stanzaCondition(await reader.iq(xml("iq", { type: "get", to: THING }, buildSubscribe(NS_IEEE_EVENTS, { id: "Z", minInt: "5 seconds" }))))).toBe("bad-request");
+    expect(stanzaCondition(await reader.iq(xml("iq", { type: "get", to: THING }, buildSubscribe(NS_IEEE_EVENTS, { id: "Y", nodes: ["cellar"] }))))).toBe(
+      "item-not-found",
+    );
+    expect(stanzaCondition(await reader.iq(xml("iq", { type: "get", to: THING }, buildSubscribe(NS_IEEE_EVENTS, { id: "Z", minInt: "5 seconds" }))))).toBe(
+      "bad-request",
+    );
   });
 
   it("limits: the per-subscriber limit answers resource-constraint; replacing an id does not count twice", async () => {
@@ -332,9 +357,20 @@ describe("XEP-0050 ad-hoc commands", () => {
       { xmlns: NS_XDATA, type: "submit" },
       ...form.getChildren("field").map((f) => xml("field", { var: f.attrs.var }, ...f.getChildren("value").map((v) => xml("value", {}, v.text())))),
     );
-    const done = (await reader.iq(cmd("urn:thingd:cmd:read", { sessionid: first.attrs.sessionid!, action: "complete" }, submit))).getChild("command", NS_COMMANDS)!;
+    const done = (await reader.iq(cmd("urn:thingd:cmd:read", { sessionid: first.attrs.sessionid!, action: "complete" }, submit))).getChild(
+      "command",
+      NS_COMMANDS,
+    )!;
     expect(done.attrs.status).toBe("completed");
-    const rows = done.getChild("x", NS_XDATA)!.getChildren("item").map((i) => i.getChildren("field").map((f) => f.getChildText("value")).join(" "));
+    const rows = done
+      .getChild("x", NS_XDATA)!
+      .getChildren("item")
+      .map((i) =>
+        i
+          .getChildren("field")
+          .map((f) => f.getChildText("value"))
+          .join(" "),
+      );
     expect(rows).toContain("room humidity 45.0 %");
     expect(rows.filter((r) => /^relay1 relay (true|false) $/.test(r))).toHaveLength(1);
   });
@@ -343,8 +379,19 @@ describe("XEP-0050 ad-hoc commands", () => {
     const owner = await client("owner");
     const status = (await owner.iq(cmd("urn:thingd:cmd:status"))).getChild("command", NS_COMMANDS)!;
     expect(status.attrs.status).toBe("completed");
-    expect(status.getChild("x", NS_XDATA)!.getChildren("field").find((f) => f.attrs.var === "xmpp")?.getChildText("value")).toMatch(/^online as /);
-    const submit = xml("x", { xmlns: NS_XDATA, type: "submit" }, xml("field", { var: "parameter" }, xml("value", {}, "relay1.relay")), xml("field", { var: "value" }, xml("value", {}, "on")));
+    expect(
+      status
+        .getChild("x", NS_XDATA)!
+        .getChildren("field")
+        .find((f) => f.attrs.var === "xmpp")
+        ?.getChildText("value"),
+    ).toMatch(/^online as /);
+    const submit = xml(
+      "x",
+      { xmlns: NS_XDATA, type: "submit" },
+      xml("field", { var: "parameter" }, xml("value", {}, "relay1.relay")),
+      xml("field", { var: "value" }, xml("value", {}, "on")),
+    );
     const set = (await owner.iq(cmd("urn:thingd:cmd:set", { action: "complete" }, submit))).getChild("command", NS_COMMANDS)!;
     expect(set.getChildText("note")).toBe("relay1.relay = true");
     expect(await gpio.read("gpio529", "value")).toBe("1");
@@ -381,7 +428,8 @@ describe("XEP-0050 ad-hoc commands", () => {
 });
 
 describe("alerts to people", () => {
-  const alertBody = (el: Element) => el.name === "message" && el.attrs.from?.startsWith(THING_BARE) === true && /^(ALERT|OK again|STILL)/.test(el.getChildText("body") ?? "");
+  const alertBody = (el: Element) =>
+    el.name === "message" && el.attrs.from?.startsWith(THING_BARE) === true && /^(ALERT|OK again|STILL)/.test(el.getChildText("body") ?? "");
 
   it("one message when a rule starts to hold, none while it holds, one when it clears below clear_below", async () => {
     const owner = await client("owner");

@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { evaluate, type AlertRule } from "../../../agent/alerts/rules.js";
 import type { Field } from "../../../drivers/types.js";
 
-const pm = (value: number): { fields: Field[]; at: number } => ({ fields: [{ type: "numeric", name: "pm2_5", value, unit: "µg/m³", decimals: 0, timestamp: new Date(0) }], at: 1000 });
+const pm = (value: number): { fields: Field[]; at: number } => ({
+  fields: [{ type: "numeric", name: "pm2_5", value, unit: "µg/m³", decimals: 0, timestamp: new Date(0) }],
+  at: 1000,
+});
 const above: AlertRule = { name: "air pm2_5 above 35", sensor: "air", field: "pm2_5", condition: { kind: "above", value: 35, clear: 25 }, to: ["owner"] };
 
 describe("alert rules", () => {
@@ -30,7 +33,12 @@ describe("alert rules", () => {
 
   it("failing: the latest attempt failed", () => {
     const failing: AlertRule = { name: "air failing", sensor: "air", condition: { kind: "failing" }, to: ["owner"] };
-    expect(evaluate(failing, { latest: pm(1), lastError: { error: new Error("no ack"), at: 2000 }, startedAt: 0 }, 3000, false)).toStrictEqual({ holds: true, detail: "read failed: no ack" });
-    expect(evaluate(failing, { latest: { ...pm(1), at: 2500 }, lastError: { error: new Error("no ack"), at: 2000 }, startedAt: 0 }, 3000, true).holds).toBe(false);
+    expect(evaluate(failing, { latest: pm(1), lastError: { error: new Error("no ack"), at: 2000 }, startedAt: 0 }, 3000, false)).toStrictEqual({
+      holds: true,
+      detail: "read failed: no ack",
+    });
+    expect(evaluate(failing, { latest: { ...pm(1), at: 2500 }, lastError: { error: new Error("no ack"), at: 2000 }, startedAt: 0 }, 3000, true).holds).toBe(
+      false,
+    );
   });
 });

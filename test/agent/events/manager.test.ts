@@ -48,7 +48,12 @@ async function subscribe(attrs: Parameters<typeof buildSubscribe>[1], from = REA
   return out;
 }
 
-const pushed = () => sent.map((m) => parseIeeeResp(m.getChild("resp")!).fields.map((f) => f.value).join(","));
+const pushed = () =>
+  sent.map((m) =>
+    parseIeeeResp(m.getChild("resp")!)
+      .fields.map((f) => f.value)
+      .join(","),
+  );
 
 beforeEach(async () => {
   vi.useFakeTimers({ now: 1_000_000 });

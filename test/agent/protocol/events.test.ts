@@ -40,8 +40,12 @@ describe("IEEE event subscription parsing", () => {
   it("refuses what it cannot read with bad-request", () => {
     expect(thrownCondition(() => parseSubscribe(xml("subscribe", { xmlns: NS_IEEE_EVENTS })))).toBe('modify/bad-request: subscribe: missing attribute "id"');
     expect(thrownCondition(() => parseSubscribe(xml("subscribe", { xmlns: NS_IEEE_EVENTS, id: "a", minInt: "5s" })))).toMatch(/minInt: expected xs:duration/);
-    expect(thrownCondition(() => parseSubscribe(xml("subscribe", { xmlns: NS_IEEE_EVENTS, id: "a", minInt: "PT10S", maxInt: "PT5S" })))).toMatch(/maxInt is shorter than minInt/);
-    expect(thrownCondition(() => parseSubscribe(xml("subscribe", { xmlns: NS_IEEE_EVENTS, id: "a" }, xml("f", { n: "t", by: "x" }))))).toMatch(/f@by: expected a number/);
+    expect(thrownCondition(() => parseSubscribe(xml("subscribe", { xmlns: NS_IEEE_EVENTS, id: "a", minInt: "PT10S", maxInt: "PT5S" })))).toMatch(
+      /maxInt is shorter than minInt/,
+    );
+    expect(thrownCondition(() => parseSubscribe(xml("subscribe", { xmlns: NS_IEEE_EVENTS, id: "a" }, xml("f", { n: "t", by: "x" }))))).toMatch(
+      /f@by: expected a number/,
+    );
     expect(thrownCondition(() => parseSubscribe(xml("subscribe", { xmlns: NS_IEEE_EVENTS, id: "a" }, xml("f", { n: "t", by: "-1" }))))).toMatch(/>= 0/);
     expect(thrownCondition(() => parseSubscribe(xml("subscribe", { xmlns: NS_IEEE_EVENTS, id: "a", m: "yes" })))).toMatch(/xs:boolean/);
     expect(thrownCondition(() => parseUnsubscribe(xml("unsubscribe", { xmlns: NS_IEEE_EVENTS })))).toMatch(/missing attribute "id"/);
