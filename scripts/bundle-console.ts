@@ -2,7 +2,7 @@
 // index.html, console.js (the app, @xmpp/client's WebSocket transport, uPlot) and console.css.
 // platform "browser": a Node built-in pulled in by an import is a build error here, not a
 // surprise in the browser (the agent/protocol modules the console reuses must stay pure).
-import { copyFile, mkdir, readFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -33,6 +33,8 @@ export interface ConsoleBundle {
 }
 
 export async function bundleConsole(outdir: string = CONSOLE_DIST): Promise<ConsoleBundle> {
+  // tsc (step 1) also emits console/src/*.js here, for the tests that import them: not shipped.
+  await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
   await build({
     entryPoints: { console: path.join(CONSOLE_SRC, "src", "main.ts") },

@@ -90,6 +90,10 @@ export function parseReadoutMessage(msg: Element, seqnr: string): ReadoutPart | 
   return out;
 }
 
+/** IEEE element names and short type flags → the seqnr dialect's, so both read the same. */
+const IEEE_KIND: Record<string, string> = { q: "numeric", b: "boolean", d: "date", dt: "dateTime", dr: "duration", e: "enum", i: "int", l: "long", s: "string", t: "time" };
+const IEEE_FLAG: Record<string, string> = { m: "momentary", p: "peak", s: "status", c: "computed", i: "identity", h: "historical" };
+
 /** A subscription push (IEEE <resp> in a message) as fields and failures. */
 export function parseEventMessage(msg: Element, id: string): ReadoutPart | null {
   const resp = msg.getChildren("resp", NS_IEEE_SENSORDATA).find((r) => r.attrs.id === id);
@@ -103,8 +107,8 @@ export function parseEventMessage(msg: Element, id: string): ReadoutPart | null 
       name: f.name,
       value: f.value,
       ...(f.unit !== undefined ? { unit: f.unit } : {}),
-      kind: f.element,
-      flags: f.flags,
+      kind: IEEE_KIND[f.element] ?? f.element,
+      flags: f.flags.map((x) => IEEE_FLAG[x] ?? x),
       writable: f.flags.includes("ctr"),
     })),
     failures: r.errors.map((e) => ({ node: e.nodeId, time: time(e.timestamp), message: e.message })),

@@ -141,7 +141,8 @@ describe("thingd console in chromium", () => {
     await expect
       .poll(async () => seen.add((await cell(page, "room", "temperature").textContent()) ?? "").size, { timeout: 20_000, interval: 500 })
       .toBeGreaterThanOrEqual(3);
-    await expect(page.locator("article.card .badge").textContent()).resolves.toContain("online");
+    // main's Thing advertises urn:ieee:iot:events:1.0: values arrive as subscription pushes.
+    await expect(page.locator("article.card .badge").textContent()).resolves.toBe("online · live (events)");
     await page.screenshot({ path: path.join(DOCS, "console-things.png"), fullPage: true });
     await page.close();
   });
