@@ -3,6 +3,7 @@
 // mod_websocket; the real thingd serves a simulated sensor (with history), a failing one and a
 // gpio-output relay (GPIO through test/helpers/gpio-namespace.ts).
 import { mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,8 +20,8 @@ import { launchChromium, type Browser } from "./browser.js";
 
 const THING = "thing@localhost/gateway";
 const DIST_CONSOLE = fileURLToPath(new URL("../../dist/console/", import.meta.url));
-/** Screenshots for the README, refreshed by every run. */
-const DOCS = fileURLToPath(new URL("../../docs/", import.meta.url));
+/** Screenshots for the README: written to docs/ with CONSOLE_SCREENSHOTS=1, else to the temp dir. */
+const DOCS = process.env.CONSOLE_SCREENSHOTS === "1" ? fileURLToPath(new URL("../../docs/", import.meta.url)) : tmpdir();
 const RELAY = "gpio529"; // BCM 17 on a gpiochip at base 512
 
 let server: ProsodyServer;
