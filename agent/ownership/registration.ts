@@ -51,6 +51,8 @@ export class Registration {
   readonly #namespaces = new Map<string, string>();
   readonly #contact: RegistryContact;
   #qrLogged = false;
+  /** The registry this process registered with (unclaimed), so later sessions need not again. */
+  #registeredWith: string | undefined;
 
   constructor(private readonly o: RegistrationOptions) {
     this.#contact = new RegistryContact(o.send, o.log, o.befriendTimeoutMs);
@@ -91,6 +93,10 @@ export class Registration {
         }
         return;
       }
+      if (this.#registeredWith === registry && store.state.status === "REGISTERED" && store.state.registry === registry && !this.#tagsChanged()) {
+        log.debug({ registry }, "registered earlier in this run and nothing changed; not registering again");
+        return;
+      }
       await this.#contact.befriend(registry);
       const ns = await this.#namespace(registry);
       for (let attempt = 0; !this.#stopped && this.o.isOnline(); attempt++) {
@@ -101,6 +107,7 @@ export class Registration {
           await store.update({ sentTags: tags, keyCleared: undefined });
           if (claim) await this.#claimed(claim.owner, claim.isPublic);
           else await store.update({ status: "REGISTERED", registry, owner: undefined, isPublic: undefined });
+          this.#registeredWith = claim ? undefined : registry;
           log.info({ registry, namespace: ns, status: store.state.status, owner: store.state.owner }, "registered with the Thing Registry");
           if (claim) this.#afterClaim();
           else await this.#logClaimCode(registry);
@@ -117,6 +124,11 @@ export class Registration {
     } finally {
       this.#running = false;
     }
+  }
+
+  /** The tags differ from those last sent (a reload changed the meta, or the KEY is new). */
+  #tagsChanged(): boolean {
+    return Object.keys(diffTags(this.o.store.state.sentTags ?? {}, this.tags())).length > 0;
   }
 
   stop(): void {
