@@ -65,6 +65,8 @@ declare module "@xmpp/client-core" {
     transports: any[];
     timeout: number;
     start(): Promise<JID>;
+    connect(service: string): Promise<void>;
+    open(options: { domain: string; lang?: unknown }): Promise<Element>;
     stop(): Promise<Element | undefined>;
     disconnect(timeout?: number): Promise<void>;
     send(element: Element): Promise<void>;

@@ -113,6 +113,27 @@ export function createConnection(options: ConnectionOptions): XmppConnection {
     if (released) setImmediate(release); // attached after release(): a late STARTTLS step
   };
   entity.on("error", () => {}); // errors are reported by start()'s rejection and the supervisor
+  // xmpp.js' start() makes its "online" promise (rejected by any "error" event) after the TCP
+  // connect and awaits it only after the stream header came back: a reset while the stream
+  // opens rejected it unobserved, and Node ended the process on the unhandled rejection. The
+  // same steps, with that promise observed from the start.
+  // And it fails at once when the socket closes (release(), a reset), not at the open timeout.
+  entity.start = async () => {
+    if (entity.status !== "offline") throw new Error("Connection is not offline");
+    const online = promise(entity, "online") as Promise<ReturnType<typeof parseJid>>;
+    const ended = promise(entity, "disconnect").then(() => {
+      throw new Error("the connection closed before the session was open");
+    });
+    online.catch(() => {});
+    ended.catch(() => {});
+    const steps = (async () => {
+      await entity.connect(options.service);
+      await entity.open({ domain: options.domain, lang: entity.options.lang });
+      return online;
+    })();
+    steps.catch(() => {});
+    return Promise.race([steps, ended]);
+  };
   // Direct TLS (xmpps://), verifying against our CA and the XMPP domain.
   class VerifiedTLS extends ConnectionTLS {
     override socketParameters(service: string) {

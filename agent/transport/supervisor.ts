@@ -114,7 +114,11 @@ export class Supervisor extends EventEmitter {
         this.#setProblem(undefined);
         this.#log.info({ jid: conn.entity.jid?.toString() }, "online");
         const keepalive = this.#keepalive(conn);
-        this.options.online(conn).catch((err: unknown) => this.#log.error({ err }, "session setup failed"));
+        this.options.online(conn).catch((err: unknown) => {
+          // A session that ended during its setup is reported as the lost connection it is.
+          if (this.current === conn) this.#log.error({ err }, "session setup failed");
+          else this.#log.debug({ err: cleanError(err) }, "session setup cut short: the connection ended");
+        });
         const reason = await closed;
         clearInterval(keepalive);
         if (this.#stopping) break;

@@ -12,7 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { xml } from "@xmpp/xml";
 import { createConnection } from "../../agent/transport/connection.js";
 import type { ProsodyServer } from "./local-prosody.js";
@@ -21,11 +21,15 @@ import { startFaultProxy, type FaultProxy } from "./fault-proxy.js";
 export const CAUSES = ["conflict", "server-kill", "tls", "auth"] as const;
 export type Cause = (typeof CAUSES)[number];
 
-const MAIN = fileURLToPath(new URL("../../agent/main.js", import.meta.url));
-const PROBE = fileURLToPath(new URL("./memory-probe.js", import.meta.url));
+// This file runs compiled (dist/scripts/lib, the benchmark) or from source (scripts/lib, vitest);
+// thingd and the probe always run from the build.
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const DIST = HERE.split(path.sep).includes("dist") ? path.resolve(HERE, "../..") : path.resolve(HERE, "../../dist");
+const MAIN = path.join(DIST, "agent", "main.js");
+const PROBE = path.join(DIST, "scripts", "lib", "memory-probe.js");
 /** The Node options of the systemd unit, so thingd runs as deployed. */
 const UNIT_NODE_OPTIONS =
-  readFileSync(fileURLToPath(new URL("../../../systemd/thingd.service", import.meta.url)), "utf8").match(/^Environment=NODE_OPTIONS=(.*)$/m)?.[1] ?? "";
+  readFileSync(path.join(DIST, "..", "systemd", "thingd.service"), "utf8").match(/^Environment=NODE_OPTIONS=(.*)$/m)?.[1] ?? "";
 
 /** Short back-off for driving cycles fast (the `xmpp.reconnect` section of the sensor map). */
 export const FAST_RECONNECT = `  reconnect: { min: 20ms, max: 100ms, conflict_min: 20ms, conflict_max: 50ms }\n`;
@@ -58,7 +62,8 @@ export interface ThingdRun {
 
 /** thingd as a child process with the memory probe preloaded and its JSON log collected. */
 export function runProbedThingd(config: string, logLevel = "info", label = "thingd"): ThingdRun {
-  const args = ["--expose-gc", "--import", PROBE, MAIN, "run", "-c", config, "--log-level", logLevel];
+  if (!existsSync(MAIN) || !existsSync(PROBE)) throw new Error(`${MAIN} or ${PROBE} is missing: run "npm run build" (npm test does it)`);
+  const args = ["--expose-gc", "--import", PROBE, ...(process.env.THINGD_DEBUG_IMPORT ? ["--import", process.env.THINGD_DEBUG_IMPORT] : []), MAIN, "run", "-c", config, "--log-level", logLevel];
   const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} ${UNIT_NODE_OPTIONS}`.trim() },
@@ -235,6 +240,8 @@ sensors:
     }
     const errors = new Map<string, number>();
     for (const l of run.lines) if (l.level >= 50) errors.set(l.msg, (errors.get(l.msg) ?? 0) + 1);
+    const unexpected = run.lines.filter((l) => l.level >= 50 && !/^(another client logged in|authentication failed)/.test(l.msg));
+    if (unexpected.length > 0) o.progress?.(`${o.cause}: error lines:\n${unexpected.slice(0, 5).map((l) => JSON.stringify(l)).join("\n")}`);
     return { cause: o.cause, cycles: o.cycles, seconds: (Date.now() - started) / 1000, samples, errors };
   } finally {
     await run?.stop();
