@@ -149,3 +149,27 @@ declare module "@xmpp/tls/lib/Socket.js" {
     connect(options: Record<string, unknown>): void;
   }
 }
+
+// The error classes xmpp.js raises (RFC 6120 stream, SASL and stanza errors), for tests that
+// build them from real elements.
+declare module "@xmpp/connection/lib/StreamError.js" {
+  import type { Element } from "@xmpp/xml";
+  export default class StreamError extends Error {
+    condition: string;
+    static fromElement(element: Element): StreamError;
+  }
+}
+declare module "@xmpp/sasl/lib/SASLError.js" {
+  import type { Element } from "@xmpp/xml";
+  export default class SASLError extends Error {
+    condition: string;
+    static fromElement(element: Element): SASLError;
+  }
+}
+declare module "@xmpp/middleware/lib/StanzaError.js" {
+  import type { Element } from "@xmpp/xml";
+  export default class StanzaError extends Error {
+    condition: string;
+    static fromElement(element: Element): StanzaError;
+  }
+}
