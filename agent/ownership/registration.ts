@@ -53,6 +53,7 @@ export class Registration {
   #qrLogged = false;
   /** The registry this process registered with (unclaimed), so later sessions need not again. */
   #registeredWith: string | undefined;
+  #noRegistryLogged = false;
 
   constructor(private readonly o: RegistrationOptions) {
     this.#contact = new RegistryContact(o.send, o.log, o.befriendTimeoutMs);
@@ -78,7 +79,10 @@ export class Registration {
       if (!registry) {
         registry = await discoverRegistry(this.o.request, this.o.domain, log);
         if (!registry) {
-          log.warn({ domain: this.o.domain }, "no Thing Registry found on the server; set registry.jid to register");
+          // Said once per run: a board that reconnects often must not repeat it every session.
+          const level = this.#noRegistryLogged ? "debug" : "warn";
+          this.#noRegistryLogged = true;
+          log[level]({ domain: this.o.domain }, "no Thing Registry found on the server; set registry.jid to register");
           return;
         }
         log.info({ registry }, "found a Thing Registry by service discovery");
