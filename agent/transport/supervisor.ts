@@ -5,6 +5,7 @@
 // outage and waits long; a refused password goes to the cap quickly; the rest is the ordinary
 // back-off, cut short when a crashed server comes back (./comeback.ts).
 import { EventEmitter } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { xml, type Element } from "@xmpp/xml";
 import { createConnection, type ConnectionOptions, type XmppConnection } from "./connection.js";
@@ -114,9 +115,11 @@ export class Supervisor extends EventEmitter {
         this.#setProblem(undefined);
         this.#log.info({ jid: conn.entity.jid?.toString() }, "online");
         const keepalive = this.#keepalive(conn);
-        this.options.online(conn).catch((err: unknown) => {
-          // A session that ended during its setup is reported as the lost connection it is.
-          if (this.current === conn) this.#log.error({ err }, "session setup failed");
+        this.options.online(conn).catch(async (err: unknown) => {
+          // A session that ended during its setup is reported as the lost connection it is (a
+          // failed write can come a moment before the socket's close).
+          await sleep(50);
+          if (this.current === conn && conn.entity.status === "online") this.#log.error({ err }, "session setup failed");
           else this.#log.debug({ err: cleanError(err) }, "session setup cut short: the connection ended");
         });
         const reason = await closed;
