@@ -33,7 +33,12 @@ function growth(r: CycleResult, from: number): { rss: number; heap: number; perC
   return { rss: end.rss - start.rss, heap: end.heapUsed - start.heapUsed, perCycleKiB: (end.rss - start.rss) / 1024 / n };
 }
 
-const server = await startProsody({ users: [{ user: "thing", password: "thing-pw" }, { user: "owner", password: "owner-pw" }] });
+const server = await startProsody({
+  users: [
+    { user: "thing", password: "thing-pw" },
+    { user: "owner", password: "owner-pw" },
+  ],
+});
 const results: CycleResult[] = [];
 try {
   for (const cause of causes) {
@@ -54,11 +59,17 @@ try {
 
 console.log(`thingd memory over XMPP connection cycles (after a full GC; Node ${process.version}; warm-up ${warmup} cycles)`);
 for (const r of results) {
-  console.log(`${r.cause}: ${r.samples.map((s) => `${s.cycle}:${mb(s.rawRss)}/${mb(s.rss)}/${mb(s.heapUsed)}`).join("  ")}  (cycle:RSS before GC/RSS/heap MB, ${r.seconds.toFixed(0)} s)`);
+  console.log(
+    `${r.cause}: ${r.samples.map((s) => `${s.cycle}:${mb(s.rawRss)}/${mb(s.rss)}/${mb(s.heapUsed)}`).join("  ")}  (cycle:RSS before GC/RSS/heap MB, ${r.seconds.toFixed(0)} s)`,
+  );
 }
 console.log("");
-console.log("| cause       | cycles | RSS before GC, warm-up → end (MB) | RSS at warm-up → end (MB) | RSS growth (MB) | KiB/cycle | heap at warm-up → end (MB) | heap growth (MB) |");
-console.log("|-------------|--------|-----------------------------------|---------------------------|-----------------|-----------|----------------------------|------------------|");
+console.log(
+  "| cause       | cycles | RSS before GC, warm-up → end (MB) | RSS at warm-up → end (MB) | RSS growth (MB) | KiB/cycle | heap at warm-up → end (MB) | heap growth (MB) |",
+);
+console.log(
+  "|-------------|--------|-----------------------------------|---------------------------|-----------------|-----------|----------------------------|------------------|",
+);
 for (const r of results) {
   const start = r.samples.find((s) => s.cycle >= warmup) ?? r.samples[0]!;
   const end = r.samples.at(-1)!;

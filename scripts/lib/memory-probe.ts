@@ -16,7 +16,16 @@ async function measure(): Promise<void> {
     await tick(); // weak callbacks of native objects (sockets, TLS contexts) run after the GC
   }
   const m = process.memoryUsage();
-  const line = { memoryProbe: ++seq, gc: gc !== undefined, rawRss: raw.rss, rawHeapUsed: raw.heapUsed, rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+  const line = {
+    memoryProbe: ++seq,
+    gc: gc !== undefined,
+    rawRss: raw.rss,
+    rawHeapUsed: raw.heapUsed,
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+  };
   writeSync(2, `${JSON.stringify(line)}\n`);
 }
 

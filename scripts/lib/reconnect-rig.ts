@@ -28,8 +28,7 @@ const DIST = HERE.split(path.sep).includes("dist") ? path.resolve(HERE, "../..")
 const MAIN = path.join(DIST, "agent", "main.js");
 const PROBE = path.join(DIST, "scripts", "lib", "memory-probe.js");
 /** The Node options of the systemd unit, so thingd runs as deployed. */
-const UNIT_NODE_OPTIONS =
-  readFileSync(path.join(DIST, "..", "systemd", "thingd.service"), "utf8").match(/^Environment=NODE_OPTIONS=(.*)$/m)?.[1] ?? "";
+const UNIT_NODE_OPTIONS = readFileSync(path.join(DIST, "..", "systemd", "thingd.service"), "utf8").match(/^Environment=NODE_OPTIONS=(.*)$/m)?.[1] ?? "";
 
 /** Short back-off for driving cycles fast (the `xmpp.reconnect` section of the sensor map). */
 export const FAST_RECONNECT = `  reconnect: { min: 20ms, max: 100ms, conflict_min: 20ms, conflict_max: 50ms }\n`;
@@ -63,7 +62,18 @@ export interface ThingdRun {
 /** thingd as a child process with the memory probe preloaded and its JSON log collected. */
 export function runProbedThingd(config: string, logLevel = "info", label = "thingd"): ThingdRun {
   if (!existsSync(MAIN) || !existsSync(PROBE)) throw new Error(`${MAIN} or ${PROBE} is missing: run "npm run build" (npm test does it)`);
-  const args = ["--expose-gc", "--import", PROBE, ...(process.env.THINGD_DEBUG_IMPORT ? ["--import", process.env.THINGD_DEBUG_IMPORT] : []), MAIN, "run", "-c", config, "--log-level", logLevel];
+  const args = [
+    "--expose-gc",
+    "--import",
+    PROBE,
+    ...(process.env.THINGD_DEBUG_IMPORT ? ["--import", process.env.THINGD_DEBUG_IMPORT] : []),
+    MAIN,
+    "run",
+    "-c",
+    config,
+    "--log-level",
+    logLevel,
+  ];
   const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} ${UNIT_NODE_OPTIONS}`.trim() },
@@ -113,7 +123,10 @@ export function runProbedThingd(config: string, logLevel = "info", label = "thin
         if (child.exitCode !== null) return reject(new Error(`${label} exited (${child.exitCode}) before ${what}; stderr:\n${stderr.join("\n")}`));
         const t = setTimeout(() => {
           waiters.delete(check);
-          const tail = lines.slice(-12).map((l) => JSON.stringify(l)).join("\n");
+          const tail = lines
+            .slice(-12)
+            .map((l) => JSON.stringify(l))
+            .join("\n");
           reject(new Error(`${label}: no ${what} within ${timeoutMs} ms; last log lines:\n${tail}\nstderr:\n${stderr.join("\n")}`));
         }, timeoutMs);
         const check = () => {
@@ -241,7 +254,13 @@ sensors:
     const errors = new Map<string, number>();
     for (const l of run.lines) if (l.level >= 50) errors.set(l.msg, (errors.get(l.msg) ?? 0) + 1);
     const unexpected = run.lines.filter((l) => l.level >= 50 && !/^(another client logged in|authentication failed)/.test(l.msg));
-    if (unexpected.length > 0) o.progress?.(`${o.cause}: error lines:\n${unexpected.slice(0, 5).map((l) => JSON.stringify(l)).join("\n")}`);
+    if (unexpected.length > 0)
+      o.progress?.(
+        `${o.cause}: error lines:\n${unexpected
+          .slice(0, 5)
+          .map((l) => JSON.stringify(l))
+          .join("\n")}`,
+      );
     return { cause: o.cause, cycles: o.cycles, seconds: (Date.now() - started) / 1000, samples, errors };
   } finally {
     await run?.stop();
@@ -278,8 +297,21 @@ export async function kick(server: ProsodyServer, password: string): Promise<voi
 async function makeStrangerCa(dir: string): Promise<string> {
   const ca = path.join(dir, "stranger-ca.crt");
   await promisify(execFile)("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-    "-keyout", path.join(dir, "stranger-ca.key"), "-out", ca, "-days", "2", "-subj", "/CN=not the server's CA",
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    path.join(dir, "stranger-ca.key"),
+    "-out",
+    ca,
+    "-days",
+    "2",
+    "-subj",
+    "/CN=not the server's CA",
   ]);
   return ca;
 }

@@ -14,7 +14,12 @@ const MB = 1024 * 1024;
 let server: ProsodyServer;
 
 beforeAll(async () => {
-  server = await startProsody({ users: [{ user: "thing", password: "thing-pw" }, { user: "owner", password: "owner-pw" }] });
+  server = await startProsody({
+    users: [
+      { user: "thing", password: "thing-pw" },
+      { user: "owner", password: "owner-pw" },
+    ],
+  });
 });
 
 afterAll(() => server?.stop());

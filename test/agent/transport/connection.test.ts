@@ -56,20 +56,18 @@ describe("createConnection", () => {
 
   it("release() closes the socket of an attempt the server never answers, and start() fails at once", async () => {
     let serverSide: net.Socket | undefined;
-    const serverClosed = new Promise<void>((resolve) => {
-      void brokenServer((s) => {
-        serverSide = s;
-        s.resume(); // reads (and drops) the stream header, so the close is seen
-        s.once("close", () => resolve());
-      }).then((port) => {
-        const conn = connect(port);
-        started = conn.entity.start();
-        started.catch(() => {});
-        // Once the stream header is on its way, give up on the attempt.
-        conn.entity.once("opening", () => setTimeout(() => conn.release(), 20));
-      });
+    let closedOnServer = () => {};
+    const serverClosed = new Promise<void>((resolve) => (closedOnServer = resolve));
+    const port = await brokenServer((s) => {
+      serverSide = s;
+      s.resume(); // reads (and drops) the stream header, so the close is seen
+      s.once("close", () => closedOnServer());
     });
-    let started: Promise<unknown> | undefined;
+    const conn = connect(port);
+    const started = conn.entity.start();
+    started.catch(() => {});
+    // Once the stream header is on its way, give up on the attempt.
+    conn.entity.once("opening", () => setTimeout(() => conn.release(), 20));
     await serverClosed;
     expect(serverSide?.destroyed).toBe(true);
     await expect(started).rejects.toThrow("the connection closed before the session was open");
