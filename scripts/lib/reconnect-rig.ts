@@ -66,6 +66,7 @@ export function runProbedThingd(config: string, logLevel = "info", label = "thin
     "--expose-gc",
     "--import",
     PROBE,
+    // THINGD_DEBUG_IMPORT: one more module to preload, e.g. a tracer of unhandled rejections.
     ...(process.env.THINGD_DEBUG_IMPORT ? ["--import", process.env.THINGD_DEBUG_IMPORT] : []),
     MAIN,
     "run",
