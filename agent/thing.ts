@@ -145,7 +145,7 @@ export class Thing {
         .on("set", ns, "disowned", this.registration.handleDisowned);
     }
     if (this.provisioning) this.#router.on("set", NS_PROVISIONING, "clearCache", this.provisioning.handleClearCache);
-    // The IEEE successor dialect (protocol.md §1.8), in each of its namespaces; IoTGateway
+    // The IEEE successor dialect (docs/protocol.md §1.8), in each of its namespaces; IoTGateway
     // accepts <req> and <cancel> in get and set alike.
     for (const ns of IEEE_NAMESPACES) {
       this.#router.on("get,set", ns, "req", this.sensorData.handleRequest).on("get,set", ns, "cancel", this.sensorData.handleCancel);
@@ -200,7 +200,7 @@ export class Thing {
     });
   }
 
-  /** Every new session: roster, initial presence, registration (protocol.md §4). */
+  /** Every new session: roster, initial presence, registration (docs/protocol.md §4). */
   async #online(conn: XmppConnection): Promise<void> {
     try {
       await conn.iqCaller.request(xml("iq", { type: "get" }, xml("query", { xmlns: NS_ROSTER })), 15_000);

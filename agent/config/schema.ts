@@ -72,7 +72,7 @@ const cron = z.string({ error: (iss) => expected(CRON_EXAMPLE, iss.input) }).ref
   error: (iss) => expected(CRON_EXAMPLE, iss.input) + (typeof iss.input === "string" ? cronDetail(iss.input) : ""),
 });
 
-// XEP-0347 §3.4 meta tags. KEY is the claim key the Thing makes up itself (./load.ts never
+// XEP-0347 §5.2 meta tags (docs/protocol.md §2.3). KEY is the claim key the Thing makes up itself (./load.ts never
 // takes it from the file: a key in a world-readable config would let anyone claim the Thing).
 const TAG_NAME = /^[^:#\s]{1,32}$/;
 const tagName = text('a tag name of 1-32 characters without ":", "#" or whitespace', TAG_NAME).refine(
@@ -130,7 +130,7 @@ const accessSchema = z.strictObject({
     .describe("Who may switch outputs (XEP-0325) besides the owner"),
 });
 
-// XEP-0324 provisioning server (protocol.md §3.1): asked who may befriend, read and control.
+// XEP-0324 provisioning server (docs/protocol.md §3.1): asked who may befriend, read and control.
 const provisioningSchema = z.strictObject({
   jid: text('a provisioning server address like "provisioning.example.org"', /^([^@/\s]+@)?[^@/\s]+$/),
   cache: duration().default("1h").describe("How long an answer is reused before asking again"),

@@ -1,8 +1,8 @@
 // An @xmpp/client-core entity composed from the individual xmpp.js packages, so that TLS
-// verification can use the configured CA (@xmpp/starttls upgrades with the server name only, so
-// a `ca` given to @xmpp/client never reaches the handshake). One TLS context per CA, made once
-// and shared by every connection, and release() frees a connection's sockets whatever ended it
-// (docs/reconnect.md).
+// verification can use the configured CA (docs/pitfalls.md "xmpp.js: STARTTLS and the CA":
+// @xmpp/starttls upgrades with the server name only, so a `ca` given to @xmpp/client never
+// reaches the handshake). One TLS context per CA, made once and shared by every connection, and
+// release() frees a connection's sockets whatever ended it (docs/reconnect.md).
 import net from "node:net";
 import * as tlsModule from "node:tls";
 import { Client } from "@xmpp/client-core";
@@ -181,7 +181,7 @@ export function createConnection(options: ConnectionOptions): XmppConnection {
   _resourceBinding({ iqCaller: caller, streamFeatures }, options.resource);
 
   // Disable Nagle: a readout reply is two small stanzas; with Nagle on, the second waits for
-  // a delayed ACK (~40 ms instead of ~1 ms).
+  // a delayed ACK (~40 ms instead of ~1 ms, docs/pitfalls.md "xmpp.js: Nagle").
   entity.on("connect", () => {
     const s = entity.socket?.socket ?? entity.socket;
     if (s && typeof s.setNoDelay === "function") s.setNoDelay(true);

@@ -1,9 +1,10 @@
 // Keeps one XMPP session alive: connect (a failed first connect included), reconnect with
 // backoff + jitter after any loss, keepalive pings, clean stop. Each attempt uses a fresh
-// entity, released entirely when it ends (docs/reconnect.md). The back-off depends on why the
-// last attempt ended (./failure.ts): another session taking our resource (<conflict/>) is not an
-// outage and waits long; a refused password goes to the cap quickly; the rest is the ordinary
-// back-off, cut short when a crashed server comes back (./comeback.ts).
+// entity, released entirely when it ends (docs/reconnect.md; docs/pitfalls.md "xmpp.js: listeners
+// and memory"). The back-off depends on why the last attempt ended (./failure.ts): another
+// session taking our resource (<conflict/>) is not an outage and waits long; a refused password
+// goes to the cap quickly; the rest is the ordinary back-off, cut short when a crashed server
+// comes back (./comeback.ts).
 import { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
