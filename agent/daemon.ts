@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { lastActivity } from "./sensors/scheduler.js";
 import { reloadConfig } from "./ops/reload.js";
 import { SensorSet } from "./sensors/sensor-set.js";
-import { buildStatusSnapshot } from "./ops/status.js";
+import { buildStatusSnapshot, xmppStatusText } from "./ops/status.js";
 import { startStatusServer } from "./ops/status-server.js";
 import { createNotifier, type Notifier } from "./ops/sd-notify.js";
 import { StateStore } from "./ownership/state.js";
@@ -70,13 +70,19 @@ export async function runDaemon(config: ThingConfig, log: Logger): Promise<numbe
   const thing: Thing = new Thing({ config, pollers: () => sensors.pollers, store, log, status: snapshot, ...(ca ? { ca } : {}), ...(historySource && { history: historySource }) });
   toPeople = (nodeId, reading) => thing.onReading(nodeId, reading);
   const count = () => sensors.pollers.length;
-  const xmppStatus = (state: string) => `XMPP ${state}; ${count()} sensor${count() === 1 ? "" : "s"} polling`;
-  thing.supervisor.on("state", (state: string) => notifier.status(xmppStatus(state)));
+  const xmppStatus = () => `${xmppStatusText(thing.supervisor.state, thing.supervisor.problem)}; ${count()} sensor${count() === 1 ? "" : "s"} polling`;
+  let lastStatus = "";
+  const updateStatus = () => {
+    const text = xmppStatus();
+    if (text !== lastStatus) notifier.status((lastStatus = text));
+  };
+  thing.supervisor.on("state", updateStatus);
+  thing.supervisor.on("problem", updateStatus);
   thing.start();
   const status = await startStatusServer(config.stateDir, snapshot, log.child({ module: "status" }));
   // Ready once sensors are open and polling, not when XMPP is online: a server outage must not
   // fail start-up (the supervisor keeps reconnecting and STATUS= shows it).
-  notifier.ready(xmppStatus(thing.supervisor.state));
+  notifier.ready(xmppStatus());
   const health = createHealthMonitor({ schedulerHeartbeat: lastActivity, maxSchedulerSilenceMs: () => schedulerSilenceLimitMs(current.sensors) });
   const watchdog = startWatchdog(notifier, health.check, log.child({ module: "watchdog" }));
 
@@ -88,7 +94,7 @@ export async function runDaemon(config: ThingConfig, log: Logger): Promise<numbe
       .then(async () => {
         log.info({ file: current.file }, "SIGHUP: reloading the sensor map");
         current = await reloadConfig(current, sensors, thing, log.child({ module: "reload" }));
-        notifier.status(xmppStatus(thing.supervisor.state));
+        notifier.status(xmppStatus());
       })
       .catch((err: unknown) => log.error({ err }, "reload failed"));
   };

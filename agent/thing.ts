@@ -81,6 +81,7 @@ export class Thing {
     this.access = new AccessPolicy(config.access.readers, () => store.state.owner ?? this.#configOwner, this.provisioning, config.access.controllers);
     this.#configOwner = config.access.owner;
 
+    const reconnectBackoff = o.backoff ?? config.xmpp.reconnect?.network;
     this.supervisor = new Supervisor({
       connection: {
         service: config.xmpp.service,
@@ -93,7 +94,8 @@ export class Thing {
       },
       log: o.log.child({ module: "transport" }),
       keepaliveMs: config.xmpp.keepaliveSeconds * 1000,
-      ...(o.backoff ? { backoff: o.backoff } : {}),
+      ...(reconnectBackoff && { backoff: reconnectBackoff }),
+      ...(config.xmpp.reconnect && { conflictBackoff: config.xmpp.reconnect.conflict }),
       install: (conn) => this.#install(conn),
       online: (conn) => this.#online(conn),
     });

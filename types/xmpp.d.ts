@@ -65,6 +65,8 @@ declare module "@xmpp/client-core" {
     transports: any[];
     timeout: number;
     start(): Promise<JID>;
+    connect(service: string): Promise<void>;
+    open(options: { domain: string; lang?: unknown }): Promise<Element>;
     stop(): Promise<Element | undefined>;
     disconnect(timeout?: number): Promise<void>;
     send(element: Element): Promise<void>;
@@ -145,5 +147,29 @@ declare module "@xmpp/tls/lib/Socket.js" {
   export default class TLSSocket extends EventEmitter {
     socket: any;
     connect(options: Record<string, unknown>): void;
+  }
+}
+
+// The error classes xmpp.js raises (RFC 6120 stream, SASL and stanza errors), for tests that
+// build them from real elements.
+declare module "@xmpp/connection/lib/StreamError.js" {
+  import type { Element } from "@xmpp/xml";
+  export default class StreamError extends Error {
+    condition: string;
+    static fromElement(element: Element): StreamError;
+  }
+}
+declare module "@xmpp/sasl/lib/SASLError.js" {
+  import type { Element } from "@xmpp/xml";
+  export default class SASLError extends Error {
+    condition: string;
+    static fromElement(element: Element): SASLError;
+  }
+}
+declare module "@xmpp/middleware/lib/StanzaError.js" {
+  import type { Element } from "@xmpp/xml";
+  export default class StanzaError extends Error {
+    condition: string;
+    static fromElement(element: Element): StanzaError;
   }
 }

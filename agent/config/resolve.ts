@@ -5,7 +5,7 @@ import { createTask } from "node-cron";
 import { parseDuration } from "./duration.js";
 import { parseSize } from "./size.js";
 import type { SensorEntry, SensorMap } from "./schema.js";
-import type { AlertCondition, AlertConfig, HistoryConfig, Schedule, SensorConfig, ThingConfig } from "./types.js";
+import type { AlertCondition, AlertConfig, HistoryConfig, ReconnectConfig, Schedule, SensorConfig, ThingConfig } from "./types.js";
 
 /** The longest default per-read timeout: a hung serial port shouldn't hold a slot for a whole hourly period. */
 const MAX_DEFAULT_TIMEOUT_MS = 10_000;
@@ -60,6 +60,7 @@ export function resolve(
       resource: xmpp.resource,
       tls: { ...(ctx.ca !== undefined && { ca: ctx.ca }), required: xmpp.tls.required },
       keepaliveSeconds: parseDuration(xmpp.keepalive)! / 1000,
+      ...(xmpp.reconnect && { reconnect: reconnectPolicy(xmpp.reconnect) }),
     },
     registry: { ...(map.registry?.jid !== undefined && { jid: map.registry.jid }), meta: map.registry?.meta ?? {} },
     access: { ...(map.access?.owner !== undefined && { owner: map.access.owner }), readers: map.access?.readers ?? [], controllers: map.access?.controllers ?? [] },
@@ -115,4 +116,13 @@ function resolveHistory(map: SensorMap, folder: string): HistoryConfig {
     flushMs: parseDuration(h?.flush ?? "30s")!,
     maxFieldsPerRequest: h?.max_fields_per_request ?? 5000,
   };
+}
+
+/** `xmpp.reconnect` as back-off policies; a max below its min is raised to the min. */
+function reconnectPolicy(r: { min: string; max: string; conflict_min: string; conflict_max: string }): ReconnectConfig {
+  const policy = (min: string, max: string) => {
+    const baseMs = parseDuration(min)!;
+    return { baseMs, capMs: Math.max(baseMs, parseDuration(max)!) };
+  };
+  return { network: policy(r.min, r.max), conflict: policy(r.conflict_min, r.conflict_max) };
 }

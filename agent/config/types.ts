@@ -21,6 +21,13 @@ export interface XmppConfig {
   tls: TlsConfig;
   /** Seconds between keepalive pings to the server (`keepalive`, default 60). */
   keepaliveSeconds: number;
+  /** `reconnect`: back-off after a lost connection (`min`/`max`) and after a conflict (`conflict_min`/`conflict_max`). */
+  reconnect?: ReconnectConfig;
+}
+
+export interface ReconnectConfig {
+  network: { baseMs: number; capMs: number };
+  conflict: { baseMs: number; capMs: number };
 }
 
 export type MetaValue = string | number;

@@ -14,6 +14,11 @@ export function formatStatus(snapshot: StatusSnapshot, live: boolean, now = Date
     ? `  since ${xmpp.connectedSince} (${formatSeconds(Math.round((at - Date.parse(xmpp.connectedSince)) / 1000))})`
     : "";
   lines.push(`XMPP      ${xmpp.state}  ${xmpp.jid}${since}`);
+  if (xmpp.problem) {
+    const wait = Math.max(0, Math.round((Date.parse(xmpp.problem.retryAt) - at) / 1000));
+    lines.push(`          ${xmpp.problem.summary} since ${xmpp.problem.since}; next attempt in ${formatSeconds(wait)}`);
+    lines.push(`          ${xmpp.problem.detail}`);
+  }
   const owner = registry.owner ? `  owner ${registry.owner}` : "";
   lines.push(`Registry  ${registry.status}${owner}${registry.jid ? `  at ${registry.jid}` : ""}`);
   lines.push(

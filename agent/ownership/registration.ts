@@ -51,6 +51,9 @@ export class Registration {
   readonly #namespaces = new Map<string, string>();
   readonly #contact: RegistryContact;
   #qrLogged = false;
+  /** The registry this process registered with (unclaimed), so later sessions need not again. */
+  #registeredWith: string | undefined;
+  #noRegistryLogged = false;
 
   constructor(private readonly o: RegistrationOptions) {
     this.#contact = new RegistryContact(o.send, o.log, o.befriendTimeoutMs);
@@ -76,7 +79,10 @@ export class Registration {
       if (!registry) {
         registry = await discoverRegistry(this.o.request, this.o.domain, log);
         if (!registry) {
-          log.warn({ domain: this.o.domain }, "no Thing Registry found on the server; set registry.jid to register");
+          // Said once per run: a board that reconnects often must not repeat it every session.
+          const level = this.#noRegistryLogged ? "debug" : "warn";
+          this.#noRegistryLogged = true;
+          log[level]({ domain: this.o.domain }, "no Thing Registry found on the server; set registry.jid to register");
           return;
         }
         log.info({ registry }, "found a Thing Registry by service discovery");
@@ -91,6 +97,10 @@ export class Registration {
         }
         return;
       }
+      if (this.#registeredWith === registry && store.state.status === "REGISTERED" && store.state.registry === registry && !this.#tagsChanged()) {
+        log.debug({ registry }, "registered earlier in this run and nothing changed; not registering again");
+        return;
+      }
       await this.#contact.befriend(registry);
       const ns = await this.#namespace(registry);
       for (let attempt = 0; !this.#stopped && this.o.isOnline(); attempt++) {
@@ -101,6 +111,7 @@ export class Registration {
           await store.update({ sentTags: tags, keyCleared: undefined });
           if (claim) await this.#claimed(claim.owner, claim.isPublic);
           else await store.update({ status: "REGISTERED", registry, owner: undefined, isPublic: undefined });
+          this.#registeredWith = claim ? undefined : registry;
           log.info({ registry, namespace: ns, status: store.state.status, owner: store.state.owner }, "registered with the Thing Registry");
           if (claim) this.#afterClaim();
           else await this.#logClaimCode(registry);
@@ -117,6 +128,11 @@ export class Registration {
     } finally {
       this.#running = false;
     }
+  }
+
+  /** The tags differ from those last sent (a reload changed the meta, or the KEY is new). */
+  #tagsChanged(): boolean {
+    return Object.keys(diffTags(this.o.store.state.sentTags ?? {}, this.tags())).length > 0;
   }
 
   stop(): void {
