@@ -4,7 +4,7 @@
 // case-insensitively in local and domain.
 import { jid as parseJid } from "@xmpp/jid";
 import type { ProvisioningAnswer, ReadQuestion, Tokens } from "../protocol/provisioning.js";
-import type { NodeRef } from "../protocol/sensordata.js";
+import type { NodeRef } from "../protocol/readout-request.js";
 import type { ProvisioningClient } from "./provisioning.js";
 
 // Parsing a JID (with XEP-0106 escaping detection) is the costliest step of an access check
