@@ -32,7 +32,11 @@ function setup(pollers: Poller[]) {
     return out;
   };
   /** Sends the follow-up as the wiring does (every batch goes out). */
-  const follow = (out: IqOutcome) => sendFollowUp(out.followUp!, async (batch) => (sent.push(...batch), true));
+  const follow = (out: IqOutcome) =>
+    sendFollowUp(out.followUp!, (batch) => {
+      sent.push(...batch);
+      return Promise.resolve(true);
+    });
   return { svc, sent, call, follow };
 }
 
@@ -225,9 +229,9 @@ describe("SensorDataService follow-ups", () => {
     const out = await call("owner@x/app", req({ seqnr: "20" }));
     expect(svc.activeSessions).toBe(1);
     const writes: string[] = [];
-    await sendFollowUp(out.followUp!, async (batch) => {
+    await sendFollowUp(out.followUp!, (batch) => {
       writes.push(batch[0]!.getChildElements()[0]!.name);
-      throw new Error("socket closed");
+      return Promise.reject(new Error("socket closed"));
     });
     expect(writes).toStrictEqual(["fields"]);
     expect(svc.activeSessions).toBe(0);
