@@ -12,7 +12,7 @@ export type FollowUp = AsyncGenerator<Element[], void, boolean>;
 
 /** Write `followUp`'s batches in order with `send` (false: not sent) until it ends. */
 export async function sendFollowUp(followUp: FollowUp, send: (batch: Element[]) => Promise<boolean>): Promise<void> {
-  let step = await followUp.next(true);
+  let step = await followUp.next();
   while (!step.done) {
     let sent: boolean;
     try {
