@@ -20,6 +20,7 @@ import { buildDiscoInfo, buildDiscoItems, buildVersion } from "./protocol/servic
 import { ProtocolError } from "./errors.js";
 import { IEEE_NAMESPACES } from "./protocol/ieee-sensordata.js";
 import { IqRouter } from "./transport/iq-router.js";
+import { sendFollowUp, type FollowUp } from "./transport/follow-up.js";
 import { DEFAULT_LIMITS, RequestGate } from "./access/gate.js";
 import { Supervisor } from "./transport/supervisor.js";
 import type { XmppConnection } from "./transport/connection.js";
@@ -100,9 +101,13 @@ export class Thing {
       online: (conn) => this.#online(conn),
     });
 
-    const send = (stanzas: Element[]) => this.supervisor.send(...stanzas);
     const pollers = o.pollers;
-    this.sensorData = new SensorDataService(typeof pollers === "function" ? pollers : () => pollers, this.access, send, o.log.child({ module: "sensordata" }), o.history);
+    this.sensorData = new SensorDataService({
+      pollers: typeof pollers === "function" ? pollers : () => pollers,
+      access: this.access,
+      log: o.log.child({ module: "sensordata" }),
+      history: o.history,
+    });
     this.control = new ControlService(
       typeof pollers === "function" ? pollers : () => pollers,
       o.authorizeControl ?? ((from, nodeIds, paramNames, tokens) => this.access.mayControl(from, nodeIds, paramNames, tokens)),
@@ -252,7 +257,7 @@ export class Thing {
           if (!out) return await next();
           if (out.send.length === 1) await conn.entity.send(out.send[0]!);
           else if (out.send.length > 1) await conn.entity.sendMany(out.send); // one socket write
-          out.after?.();
+          if (out.followUp) this.#follow(out.followUp);
           return undefined;
         }
         if (stanza.name === "presence") {
@@ -270,6 +275,16 @@ export class Thing {
         return undefined;
       }
       return next();
+    });
+  }
+
+  /**
+   * Sends what a handler yields after its reply (a readout's data), in order, each batch in one
+   * write on whatever session is current by then; runs on its own, the next stanza need not wait.
+   */
+  #follow(followUp: FollowUp): void {
+    void sendFollowUp(followUp, (batch) => this.supervisor.send(...batch)).catch((err: unknown) => {
+      this.#log.error({ err }, "failed to send a follow-up");
     });
   }
 
