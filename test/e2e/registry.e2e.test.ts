@@ -65,6 +65,10 @@ sensors:
 }, 90_000);
 
 afterAll(async () => {
+  if (process.env.REGISTRY_E2E_LOGS) {
+    await writeFile(`${process.env.REGISTRY_E2E_LOGS}.registry`, registry.lines.map((l) => JSON.stringify(l)).join("\n"));
+    await writeFile(`${process.env.REGISTRY_E2E_LOGS}.agent`, agent.lines.map((l) => JSON.stringify(l)).join("\n"));
+  }
   await Promise.all([alice, bob, carol].map((c) => c?.stop()));
   await tearDown({ clients, agent, components: [{ stop: () => registry.stop() }], server, dir });
 });

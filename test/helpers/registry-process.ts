@@ -1,7 +1,7 @@
 // The real `thingd-registry` (built dist/registry/main.js) as a child process, its JSON log
 // lines collected; and the slixmpp foreign client (test/registry/foreign_client.py).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { appendFileSync, existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -108,7 +108,10 @@ export async function foreignClient(server: ProsodyServer, user: string): Promis
   let err = "";
   const queue: Array<(r: ForeignReply) => void> = [];
   let ready: (() => void) | undefined;
-  child.stderr.setEncoding("utf8").on("data", (c: string) => (err += c));
+  child.stderr.setEncoding("utf8").on("data", (c: string) => {
+    err += c;
+    if (process.env.REGISTRY_E2E_LOGS) appendFileSync(`${process.env.REGISTRY_E2E_LOGS}.${user}`, c);
+  });
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
     buf += chunk;
     let i;

@@ -24,6 +24,8 @@ class ForeignClient(slixmpp.ClientXMPP):
     def __init__(self, jid, password):
         super().__init__(jid, password)
         self.inbox = asyncio.Queue()
+        self.started = False
+        self.add_event_handler("disconnected", lambda e: sys.stderr.write("disconnected %r\n" % (e,)))
         self.add_event_handler("session_start", self.on_start)
         self.add_event_handler("message", self.on_message)
         self.add_event_handler("failed_auth", lambda _e: self.answer({"fatal": "auth failed"}))
@@ -33,10 +35,14 @@ class ForeignClient(slixmpp.ClientXMPP):
         sys.stdout.flush()
 
     async def on_start(self, _event):
+        sys.stderr.write("session started\n")
         self.send_presence()
         await self.get_roster()
+        if self.started:
+            return
+        self.started = True
         self.answer({"ready": True})
-        asyncio.ensure_future(self.commands())
+        self.runner = asyncio.ensure_future(self.commands())
 
     def on_message(self, msg):
         if msg["type"] in ("chat", "normal"):
@@ -56,6 +62,7 @@ class ForeignClient(slixmpp.ClientXMPP):
                 continue
             if cmd["op"] == "quit":
                 break
+            sys.stderr.write("cmd %s\n" % line.decode().strip()[:200])
             try:
                 self.answer(await self.run(cmd))
             except Exception as err:  # report, keep serving
@@ -64,7 +71,7 @@ class ForeignClient(slixmpp.ClientXMPP):
 
     async def run(self, cmd):
         if cmd["op"] == "iq":
-            iq = self.make_iq(ito=cmd["to"], itype=cmd["type"])
+            iq = self.make_iq(id=self.new_id(), ito=cmd["to"], itype=cmd["type"])
             iq.append(ET.fromstring(cmd["payload"]))
             try:
                 reply = await iq.send(timeout=cmd.get("timeout", 20))
