@@ -119,7 +119,8 @@ export class Journal {
     const entry: JournalEntry = "put" in change ? { n: ++this.#n, put: change.put } : { n: ++this.#n, del: change.del };
     this.#lines.push(`${JSON.stringify(entry)}\n`);
     const done = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
-    this.#flushing ??= this.#flush().finally(() => (this.#flushing = undefined));
+    // #flush clears #flushing in the same tick it sees the queue empty: no line is left behind.
+    this.#flushing ??= this.#flush();
     return done;
   }
 
@@ -135,8 +136,13 @@ export class Journal {
     this.#fh = undefined;
   }
 
+  /** Clears #flushing itself, with no await between seeing the queue empty and the clear. */
   async #flush(): Promise<void> {
-    while (this.#lines.length > 0) {
+    for (;;) {
+      if (this.#lines.length === 0) {
+        this.#flushing = undefined;
+        return;
+      }
       const lines = this.#lines;
       const waiters = this.#waiters;
       this.#lines = [];
