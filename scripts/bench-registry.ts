@@ -16,6 +16,7 @@ import { readFile } from "node:fs/promises";
 import { fromStored, recordKey, type StoredThing } from "../registry/store/record.js";
 import { ThingStore } from "../registry/store/things.js";
 import { SNAPSHOT_FILE } from "../registry/store/journal.js";
+import { parseSearch } from "../registry/protocol/search.js";
 
 const MAIN = fileURLToPath(new URL("../registry/main.js", import.meta.url));
 const NS = "urn:xmpp:iot:discovery";
@@ -44,7 +45,7 @@ function fleet(): StoredThing[] {
   }));
 }
 
-function memoryPerThing(things: StoredThing[]): number {
+function memoryPerThing(things: StoredThing[]): { perThing: number; store: ThingStore } {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const before = process.memoryUsage().heapUsed;
@@ -53,11 +54,25 @@ function memoryPerThing(things: StoredThing[]): number {
   gc?.();
   const after = process.memoryUsage().heapUsed;
   if (store.size !== things.length) throw new Error("store lost Things");
-  return (after - before) / things.length;
+  return { perThing: (after - before) / things.length, store };
+}
+
+/** p50 of the registry's own work for one search (no network), µs. */
+function inProcessSearchUs(store: ThingStore, ops: ReturnType<typeof xml>[]): number {
+  const req = parseSearch(xml("search", { xmlns: NS, maxCount: "20" }, ...ops));
+  const xs: number[] = [];
+  for (let k = 0; k < SAMPLES; k++) {
+    const t = process.hrtime.bigint();
+    store.search(req);
+    xs.push(Number(process.hrtime.bigint() - t) / 1e3);
+  }
+  return p50(xs);
 }
 
 const things = fleet();
-const perThing = memoryPerThing(JSON.parse(JSON.stringify(things)) as StoredThing[]);
+const { perThing, store: localStore } = memoryPerThing(JSON.parse(JSON.stringify(things)) as StoredThing[]);
+const localIndexed = inProcessSearchUs(localStore, [xml("strEq", { name: "MODEL", value: "m4" }), xml("numRange", { name: "V", min: "1", max: "2" })]);
+const localScan = inProcessSearchUs(localStore, [xml("strMask", { name: "SN", value: "1099*", wildcard: "*" })]);
 
 const server = await startProsody({ users: [{ user: "bench", password: "bench-pw" }], components: [{ domain: DOMAIN, secret: "bench-secret" }] });
 const dir = await mkdtemp(path.join(tmpdir(), "thingd-bench-registry-"));
@@ -117,6 +132,7 @@ try {
   console.log(`  search strEq+numRange p50     ${p50(indexed).toFixed(2)} ms   (equality index)`);
   console.log(`  search strEq p50              ${p50(ping).toFixed(2)} ms`);
   console.log(`  search strMask p50            ${p50(scan).toFixed(2)} ms   (scan of every public Thing)`);
+  console.log(`  in-process search strEq+numRange p50   ${localIndexed.toFixed(1)} µs   strMask p50 ${localScan.toFixed(1)} µs`);
   console.log(`  memory per Thing (heap)       ${Math.round(perThing)} bytes${(globalThis as { gc?: unknown }).gc ? "" : " (run with --expose-gc for a steadier number)"}`);
 } finally {
   await server.stop();
