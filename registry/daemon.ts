@@ -25,25 +25,23 @@ export interface Registry {
 /** Loads the state and starts the component; resolves after the first connection attempt. */
 export async function startRegistry(cfg: RegistryConfig, log: Logger): Promise<Registry> {
   let last: Promise<void> = Promise.resolve();
-  // eslint-disable-next-line prefer-const -- the journal needs the store and the store the journal
-  let journal: Journal;
-  const store = new ThingStore((change) => {
-    last = journal.append("put" in change ? { put: toStored(change.put) } : change);
-    last.catch(() => undefined); // reported by the journal; the request waiting on it fails
-  });
-  journal = new Journal(
+  // The journal reads the store (for snapshots) and the store writes to the journal: closures.
+  const journal: Journal = new Journal(
     cfg.stateDir,
     log,
     () => [...store.all()].map(toStored),
     () => store.size,
   );
+  const store = new ThingStore((change) => {
+    last = journal.append("put" in change ? { put: toStored(change.put) } : change);
+    last.catch(() => undefined); // reported by the journal; the request waiting on it fails
+  });
   const started = Date.now();
   const loaded = await journal.open((t) => recordKey(t.jid, t));
   for (const t of loaded.things.values()) store.put(fromStored(t), true);
   log.info({ things: store.size, replayed: loaded.replayed, ms: Date.now() - started, stateDir: cfg.stateDir }, "registry state loaded");
 
-  // eslint-disable-next-line prefer-const -- the service pushes through the link, the link feeds the service
-  let link: ComponentLink;
+  // The service pushes through the link (declared below), the link feeds the service.
   const service = new RegistryService({ store, durable: () => last, push: (to, payload, onReply) => link.push(to, payload, onReply), log });
   const reply = (p: Promise<Element | undefined>) => {
     void p.then(
@@ -53,8 +51,14 @@ export async function startRegistry(cfg: RegistryConfig, log: Logger): Promise<R
   };
   const onStanza = (stanza: Element) => {
     const type = stanza.attrs.type;
-    if (stanza.name === "iq" && (type === "get" || type === "set")) return reply(answerIq(stanza, { service, domain: cfg.domain, log }));
-    if (stanza.name === "message") return reply(answerChat(stanza, service, cfg.domain, log));
+    if (stanza.name === "iq" && (type === "get" || type === "set")) {
+      reply(answerIq(stanza, { service, domain: cfg.domain, log }));
+      return;
+    }
+    if (stanza.name === "message") {
+      reply(answerChat(stanza, service, cfg.domain, log));
+      return;
+    }
     if (stanza.name === "presence" && stanza.attrs.from) {
       // People add the registry as a contact to chat with it: approve, and show it online.
       const to = bareJid(stanza.attrs.from);
@@ -73,7 +77,7 @@ export async function startRegistry(cfg: RegistryConfig, log: Logger): Promise<R
       reply(Promise.resolve(xml("iq", { type: "error", id: stanza.attrs.id, to: stanza.attrs.from, from: cfg.domain }, xml("error", { type: "modify" }, xml("bad-request", { xmlns: "urn:ietf:params:xml:ns:xmpp-stanzas" })))));
     }
   };
-  link = new ComponentLink({ service: cfg.service, domain: cfg.domain, secret: cfg.secret, log, onStanza });
+  const link = new ComponentLink({ service: cfg.service, domain: cfg.domain, secret: cfg.secret, log, onStanza });
   await link.start();
   return {
     service,

@@ -1,4 +1,4 @@
-// Meta tags as the registry reads them (XEP-0347 §3.3 in docs/registry.md): <str name value> and
+// Meta tags as the registry reads them (docs/registry.md, "Meta tags"): <str name value> and
 // <num name value>. Names are case-insensitive (kept as sent, compared upper-cased), at most 32
 // characters without ':', '#' or white space; string values at most 128 characters; numeric
 // values finite doubles. Pure: parsing never touches the store.

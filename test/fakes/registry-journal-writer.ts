@@ -9,12 +9,10 @@ import { ThingStore } from "../../registry/store/things.js";
 const dir = process.argv[2];
 if (!dir) throw new Error("usage: registry-journal-writer DIR");
 let last: Promise<void> = Promise.resolve();
-// eslint-disable-next-line prefer-const -- store and journal refer to each other
-let journal: Journal;
+const journal: Journal = new Journal(dir, pino({ level: "silent" }), () => [...store.all()].map(toStored), () => store.size);
 const store = new ThingStore((c) => {
   last = journal.append("put" in c ? { put: toStored(c.put) } : c);
 });
-journal = new Journal(dir, pino({ level: "silent" }), () => [...store.all()].map(toStored), () => store.size);
 const loaded = await journal.open((t) => recordKey(t.jid, t));
 for (const t of loaded.things.values()) store.put(fromStored(t), true);
 let n = store.size;

@@ -24,10 +24,8 @@ async function setup(thingAnswers: "result" | "error" = "result") {
   const dir = await mkdtemp(path.join(tmpdir(), "thingd-registry-svc-"));
   dirs.push(dir);
   let last: Promise<void> = Promise.resolve();
-  // eslint-disable-next-line prefer-const -- mutual reference
-  let journal: Journal;
+  const journal: Journal = new Journal(dir, log, () => [...store.all()].map(toStored), () => store.size);
   const store = new ThingStore((c) => (last = journal.append("put" in c ? { put: toStored(c.put) } : c)));
-  journal = new Journal(dir, log, () => [...store.all()].map(toStored), () => store.size);
   await journal.open((t) => recordKey(t.jid, t));
   const pushes: Array<{ to: string; payload: Element }> = [];
   const service = new RegistryService({
