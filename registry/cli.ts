@@ -94,7 +94,11 @@ export async function main(argv: string[]): Promise<number> {
           continue;
         }
         const r = fromStored(t);
-        const status = !isClaimed(r) ? "unclaimed" : r.selfOwned ? "self-owned" : `owner ${r.owner}${r.isPublic ? (r.removed ? ", removed" : ", public") : ", private"}`;
+        const status = !isClaimed(r)
+          ? "unclaimed"
+          : r.selfOwned
+            ? "self-owned"
+            : `owner ${r.owner}${r.isPublic ? (r.removed ? ", removed" : ", public") : ", private"}`;
         const tags = [...r.tags.values()].filter((g) => g.name.toUpperCase() !== "KEY").map((g) => `${g.type === "num" ? "#" : ""}${g.name}=${g.value}`);
         process.stdout.write(`${r.jid}${r.nodeId ? ` node ${r.nodeId}` : ""}  ${status}  ${tags.join(" ")}\n`);
       }

@@ -47,7 +47,11 @@ export class ComponentLink {
     });
     this.#entity.on("error", (err: Error & { condition?: string; code?: string }) => {
       if (this.#stop.signal.aborted) return;
-      if (err.condition === "not-authorized") o.log.error({ service: o.service, domain: o.domain }, "the server refused the component handshake: check component.secret and the server's component configuration");
+      if (err.condition === "not-authorized")
+        o.log.error(
+          { service: o.service, domain: o.domain },
+          "the server refused the component handshake: check component.secret and the server's component configuration",
+        );
       else o.log.warn({ err: { message: err.message, condition: err.condition, code: err.code } }, "component connection error");
     });
     this.#entity.on("disconnect", () => this.#dropped?.());
@@ -127,7 +131,7 @@ export class ComponentLink {
 
   async #run(firstDone: () => void): Promise<void> {
     const signal = this.#stop.signal;
-    for (let attempt = 0; !signal.aborted; ) {
+    for (let attempt = 0; !signal.aborted;) {
       const dropped = new Promise<void>((resolve) => (this.#dropped = resolve));
       try {
         if (this.#entity.status !== "offline") await this.#entity.stop().catch(() => undefined);

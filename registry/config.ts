@@ -37,7 +37,15 @@ const schema = z.strictObject({
 /** `component.secret`, `["odd key"]`. */
 function formatPath(segments: readonly PropertyKey[]): string {
   return segments
-    .map((s, i) => (typeof s === "number" ? `[${s}]` : /^[A-Za-z_][A-Za-z0-9_-]*$/.test(String(s)) ? (i === 0 ? String(s) : `.${String(s)}`) : `[${JSON.stringify(String(s))}]`))
+    .map((s, i) =>
+      typeof s === "number"
+        ? `[${s}]`
+        : /^[A-Za-z_][A-Za-z0-9_-]*$/.test(String(s))
+          ? i === 0
+            ? String(s)
+            : `.${String(s)}`
+          : `[${JSON.stringify(String(s))}]`,
+    )
     .join("");
 }
 
@@ -125,7 +133,8 @@ export function parseRegistryConfig(text: string, file: string, env: Env = proce
     for (const issue of parsed.error.issues) {
       const at = issue.path.map((s) => (typeof s === "symbol" ? String(s) : s));
       if (issue.code === "unrecognized_keys") for (const k of issue.keys) problems.add([...at, k], `unknown key ${JSON.stringify(k)}`, true);
-      else if (issue.code === "invalid_type" && issue.input === undefined) problems.add(at, `missing, expected ${issue.expected === "object" ? "a mapping" : `a ${issue.expected}`}`);
+      else if (issue.code === "invalid_type" && issue.input === undefined)
+        problems.add(at, `missing, expected ${issue.expected === "object" ? "a mapping" : `a ${issue.expected}`}`);
       else problems.add(at, issue.message);
     }
     throw problems.error();

@@ -44,10 +44,12 @@ export async function startRegistry(cfg: RegistryConfig, log: Logger): Promise<R
   // The service pushes through the link (declared below), the link feeds the service.
   const service = new RegistryService({ store, durable: () => last, push: (to, payload, onReply) => link.push(to, payload, onReply), log });
   const reply = (p: Promise<Element | undefined>) => {
-    void p.then(
-      (el) => (el ? link.send(el) : undefined),
-      (err: unknown) => log.error({ err }, "internal error handling a stanza"),
-    ).catch((err: unknown) => log.warn({ err: { message: (err as Error).message } }, "could not send a reply"));
+    void p
+      .then(
+        (el) => (el ? link.send(el) : undefined),
+        (err: unknown) => log.error({ err }, "internal error handling a stanza"),
+      )
+      .catch((err: unknown) => log.warn({ err: { message: (err as Error).message } }, "could not send a reply"));
   };
   const onStanza = (stanza: Element) => {
     const type = stanza.attrs.type;
@@ -74,7 +76,15 @@ export async function startRegistry(cfg: RegistryConfig, log: Logger): Promise<R
       return;
     }
     if (stanza.name === "iq" && type !== "result" && type !== "error") {
-      reply(Promise.resolve(xml("iq", { type: "error", id: stanza.attrs.id, to: stanza.attrs.from, from: cfg.domain }, xml("error", { type: "modify" }, xml("bad-request", { xmlns: "urn:ietf:params:xml:ns:xmpp-stanzas" })))));
+      reply(
+        Promise.resolve(
+          xml(
+            "iq",
+            { type: "error", id: stanza.attrs.id, to: stanza.attrs.from, from: cfg.domain },
+            xml("error", { type: "modify" }, xml("bad-request", { xmlns: "urn:ietf:params:xml:ns:xmpp-stanzas" })),
+          ),
+        ),
+      );
     }
   };
   const link = new ComponentLink({ service: cfg.service, domain: cfg.domain, secret: cfg.secret, log, onStanza });

@@ -25,7 +25,7 @@ function why(err: unknown, log: Logger): string {
 
 export async function claimByText(service: RegistryService, domain: string, from: string, text: string, log: Logger): Promise<string> {
   const uri = findClaimUri(text);
-  if (!uri) return "That is not a claim code. Send the Thing's iotdisco: text (from its QR code), or \"help\".";
+  if (!uri) return 'That is not a claim code. Send the Thing\'s iotdisco: text (from its QR code), or "help".';
   try {
     const claim = parseClaimUri(uri);
     if (claim.registry !== undefined && claim.registry.toLowerCase() !== domain) {

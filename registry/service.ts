@@ -207,7 +207,8 @@ export class RegistryService {
       (reply) => {
         if (reply.attrs.type !== "result") this.#log.warn({ thing: r.jid, what, reply: reply.toString().slice(0, 300) }, "the Thing refused a registry push");
       },
-      (err: unknown) => this.#log.info({ thing: r.jid, what, err: (err as Error).message }, "registry push not delivered (Thing offline?); it learns at its next registration"),
+      (err: unknown) =>
+        this.#log.info({ thing: r.jid, what, err: (err as Error).message }, "registry push not delivered (Thing offline?); it learns at its next registration"),
     );
   }
 }

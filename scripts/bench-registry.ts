@@ -13,7 +13,7 @@ import { xml } from "@xmpp/xml";
 import { startProsody } from "./lib/local-prosody.js";
 import { ReaderClient } from "./lib/reader-client.js";
 import { readFile } from "node:fs/promises";
-import { fromStored, recordKey, type StoredThing } from "../registry/store/record.js";
+import { fromStored, type StoredThing } from "../registry/store/record.js";
 import { ThingStore } from "../registry/store/things.js";
 import { SNAPSHOT_FILE } from "../registry/store/journal.js";
 import { parseSearch } from "../registry/protocol/search.js";
@@ -79,7 +79,10 @@ const dir = await mkdtemp(path.join(tmpdir(), "thingd-bench-registry-"));
 try {
   await mkdir(path.join(dir, "state"), { recursive: true });
   await writeFile(path.join(dir, "state", SNAPSHOT_FILE), JSON.stringify({ version: 1, n: 0, things }));
-  await writeFile(path.join(dir, "registry.yaml"), `component:\n  service: xmpp://127.0.0.1:${server.componentPort}\n  jid: ${DOMAIN}\n  secret: bench-secret\nstate_dir: ./state\n`);
+  await writeFile(
+    path.join(dir, "registry.yaml"),
+    `component:\n  service: xmpp://127.0.0.1:${server.componentPort}\n  jid: ${DOMAIN}\n  secret: bench-secret\nstate_dir: ./state\n`,
+  );
   const child = spawn(process.execPath, [MAIN, "run", "-c", path.join(dir, "registry.yaml")], { stdio: ["ignore", "pipe", "inherit"] });
   let loadMs = NaN;
   await new Promise<void>((resolve, reject) => {
@@ -92,7 +95,13 @@ try {
     });
     child.on("exit", (code) => reject(new Error(`thingd-registry exited (${code})`)));
   });
-  const client = await ReaderClient.connect({ service: server.service, domain: "localhost", jid: "bench@localhost", password: "bench-pw", ca: await readFile(server.caFile, "utf8") });
+  const client = await ReaderClient.connect({
+    service: server.service,
+    domain: "localhost",
+    jid: "bench@localhost",
+    password: "bench-pw",
+    ca: await readFile(server.caFile, "utf8"),
+  });
   const time = async (f: () => Promise<unknown>) => {
     const t = process.hrtime.bigint();
     await f();
@@ -133,7 +142,9 @@ try {
   console.log(`  search strEq p50              ${p50(ping).toFixed(2)} ms`);
   console.log(`  search strMask p50            ${p50(scan).toFixed(2)} ms   (scan of every public Thing)`);
   console.log(`  in-process search strEq+numRange p50   ${localIndexed.toFixed(1)} µs   strMask p50 ${localScan.toFixed(1)} µs`);
-  console.log(`  memory per Thing (heap)       ${Math.round(perThing)} bytes${(globalThis as { gc?: unknown }).gc ? "" : " (run with --expose-gc for a steadier number)"}`);
+  console.log(
+    `  memory per Thing (heap)       ${Math.round(perThing)} bytes${(globalThis as { gc?: unknown }).gc ? "" : " (run with --expose-gc for a steadier number)"}`,
+  );
 } finally {
   await server.stop();
   await rm(dir, { recursive: true, force: true });

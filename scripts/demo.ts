@@ -134,7 +134,10 @@ async function main(): Promise<number> {
       const t = setTimeout(() => reject(new Error("thingd did not register with thingd-registry within 30 s")), 30_000);
       agent.stdout.on("data", (c: Buffer) => {
         const m = /"uri":"(iotdisco:[^"]+)"/.exec(c.toString());
-        if (m) (clearTimeout(t), resolve(m[1]!));
+        if (m) {
+          clearTimeout(t);
+          resolve(m[1]!);
+        }
       });
     });
     console.log(`Registered with registry.localhost, unclaimed. Its claim code (what its QR code holds):\n  ${uri}`);

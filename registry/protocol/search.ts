@@ -24,7 +24,6 @@ export interface SearchRequest {
 export const MAX_OPERATORS = 32;
 export const MAX_COUNT_LIMIT = 100;
 
-
 function bool(v: string | undefined, dflt: boolean): boolean {
   if (v === undefined) return dflt;
   if (v === "true" || v === "1") return true;
@@ -137,5 +136,3 @@ export function equalityKeys(req: SearchRequest): string[] {
 export function indexKey(key: string, type: "str" | "num", value: string): string {
   return `${key}\u0001${type}\u0001${value}`;
 }
-
-

@@ -105,7 +105,10 @@ export class Journal {
     const loaded = await readState(this.dir, keyOf);
     if (loaded.dropped > 0) this.log.warn({ dropped: loaded.dropped }, "dropped unreadable journal lines (a write cut short by a crash)");
     this.#n = loaded.n;
-    await writeFileAtomic(path.join(this.dir, SNAPSHOT_FILE), JSON.stringify({ version: 1, n: this.#n, things: [...loaded.things.values()] } satisfies Snapshot));
+    await writeFileAtomic(
+      path.join(this.dir, SNAPSHOT_FILE),
+      JSON.stringify({ version: 1, n: this.#n, things: [...loaded.things.values()] } satisfies Snapshot),
+    );
     // Append mode: every write lands at the end, also after the truncate of a compaction.
     await (await open(path.join(this.dir, JOURNAL_FILE), "w", 0o600)).close();
     this.#fh = await open(path.join(this.dir, JOURNAL_FILE), "a", 0o600);

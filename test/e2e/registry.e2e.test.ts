@@ -16,7 +16,14 @@ import { runThingd, type AgentProcess } from "../helpers/agent-process.js";
 import { ClientPool } from "../helpers/clients.js";
 import { stanzaCondition as condition } from "../helpers/stanzas.js";
 import { tearDown } from "../helpers/thing-stack.js";
-import { foreignClient, REGISTRY_MAIN, runRegistryProcess, writeRegistryConfig, type ForeignClient, type RegistryProcess } from "../helpers/registry-process.js";
+import {
+  foreignClient,
+  REGISTRY_MAIN,
+  runRegistryProcess,
+  writeRegistryConfig,
+  type ForeignClient,
+  type RegistryProcess,
+} from "../helpers/registry-process.js";
 
 const REG = "things.localhost";
 const NS = "urn:xmpp:iot:discovery";
@@ -31,7 +38,8 @@ let bob: ForeignClient;
 let carol: ForeignClient;
 const clients = new ClientPool(() => server, { roster: true, ownResource: true });
 
-const thingState = async () => JSON.parse(await readFile(path.join(dir, "state", "thing-state.json"), "utf8")) as { status: string; owner?: string; key: string };
+const thingState = async () =>
+  JSON.parse(await readFile(path.join(dir, "state", "thing-state.json"), "utf8")) as { status: string; owner?: string; key: string };
 const meta = { MAN: "example.com", MODEL: "pi-gateway", SN: "0001" };
 const mineXml = (key: string, extra = "") =>
   `<mine xmlns='${NS}'${extra}><str name='MAN' value='example.com'/><str name='MODEL' value='pi-gateway'/><str name='SN' value='0001'/><str name='KEY' value='${key}'/></mine>`;
@@ -112,7 +120,11 @@ describe("thingd-registry on Prosody", () => {
 
   it("search finds the public claimed Thing by tags, without its KEY; a KEY search finds nothing", async () => {
     await agent.waitForLog((l) => l.msg === "KEY blanked in the registry after the claim", 15_000);
-    const r = await carol.iq(REG, "get", `<search xmlns='${NS}' offset='0' maxCount='10'><strEq name='MAN' value='example.com'/><strMask name='SN' value='00*' wildcard='*'/></search>`);
+    const r = await carol.iq(
+      REG,
+      "get",
+      `<search xmlns='${NS}' offset='0' maxCount='10'><strEq name='MAN' value='example.com'/><strMask name='SN' value='00*' wildcard='*'/></search>`,
+    );
     expect(r.type).toBe("result");
     expect(r.xml).toMatch(/<thing[^>]*owner="alice@localhost"/);
     expect(r.xml).toContain('name="MODEL"');
@@ -161,7 +173,10 @@ describe("thingd-registry on Prosody", () => {
     await Promise.all(flying);
     const list = spawnSync(process.execPath, [REGISTRY_MAIN, "list", "-c", configFile, "--json"], { encoding: "utf8" });
     expect(list.status).toBe(0);
-    const things = list.stdout.trim().split("\n").map((l) => JSON.parse(l) as { jid: string; owner?: string });
+    const things = list.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { jid: string; owner?: string });
     expect(things).toContainEqual(expect.objectContaining({ jid: THING, owner: "bob@localhost" }));
     registry = await startRegistryProc();
     expect(await bob.chat(REG, "list")).toContain("thing@localhost");
@@ -199,10 +214,7 @@ describe("thingd-registry on Prosody", () => {
     for (let batch = 0; batch < 20; batch++) {
       const replies = await Promise.all(
         Array.from({ length: 500 }, (_, i) =>
-          mallory.iq(
-            xml("iq", { type: "set", to: REG }, xml("mine", { xmlns: NS }, xml("str", { name: "KEY", value: `guess-${batch}-${i}` }))),
-            60_000,
-          ),
+          mallory.iq(xml("iq", { type: "set", to: REG }, xml("mine", { xmlns: NS }, xml("str", { name: "KEY", value: `guess-${batch}-${i}` }))), 60_000),
         ),
       );
       for (const r of replies) {

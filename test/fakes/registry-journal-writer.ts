@@ -9,7 +9,12 @@ import { ThingStore } from "../../registry/store/things.js";
 const dir = process.argv[2];
 if (!dir) throw new Error("usage: registry-journal-writer DIR");
 let last: Promise<void> = Promise.resolve();
-const journal: Journal = new Journal(dir, pino({ level: "silent" }), () => [...store.all()].map(toStored), () => store.size);
+const journal: Journal = new Journal(
+  dir,
+  pino({ level: "silent" }),
+  () => [...store.all()].map(toStored),
+  () => store.size,
+);
 const store = new ThingStore((c) => {
   last = journal.append("put" in c ? { put: toStored(c.put) } : c);
 });
@@ -19,8 +24,20 @@ let n = store.size;
 process.stdout.write(`loaded ${n}\n`);
 for (;;) {
   const i = n++;
-  store.put({ jid: `t${i}@localhost`, address: `t${i}@localhost/r`, ns: "urn:xmpp:iot:discovery", tags: new Map([["SN", { name: "SN", type: "str", value: String(i) }]]), owner: `o${i}@localhost`, selfOwned: false, isPublic: true, removed: false });
+  store.put({
+    jid: `t${i}@localhost`,
+    address: `t${i}@localhost/r`,
+    ns: "urn:xmpp:iot:discovery",
+    tags: new Map([["SN", { name: "SN", type: "str", value: String(i) }]]),
+    owner: `o${i}@localhost`,
+    selfOwned: false,
+    isPublic: true,
+    removed: false,
+  });
   const done = last;
-  void done.then(() => process.stdout.write(`acked ${i}\n`));
+  void done.then(
+    () => process.stdout.write(`acked ${i}\n`),
+    (err: unknown) => process.stderr.write(`journal write failed: ${String(err)}\n`),
+  );
   if (i % 8 === 0) await done;
 }

@@ -68,7 +68,14 @@ export function runRegistryProcess(args: string[]): RegistryProcess {
         };
         const t = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`thingd-registry: no matching log line within ${timeoutMs} ms; last lines:\n${lines.slice(-15).map((l) => JSON.stringify(l)).join("\n")}`));
+          reject(
+            new Error(
+              `thingd-registry: no matching log line within ${timeoutMs} ms; last lines:\n${lines
+                .slice(-15)
+                .map((l) => JSON.stringify(l))
+                .join("\n")}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
       });
@@ -103,7 +110,9 @@ function python(): string {
 }
 
 export async function foreignClient(server: ProsodyServer, user: string): Promise<ForeignClient> {
-  const child = spawn(python(), [FOREIGN_CLIENT, `${user}@localhost`, `${user}-pw`, "127.0.0.1", String(server.c2sPort), server.caFile], { stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(python(), [FOREIGN_CLIENT, `${user}@localhost`, `${user}-pw`, "127.0.0.1", String(server.c2sPort), server.caFile], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let buf = "";
   let err = "";
   const queue: Array<(r: ForeignReply) => void> = [];

@@ -10,7 +10,14 @@ import { parseTags, signature } from "../../registry/protocol/tags.js";
 
 const NS = "urn:xmpp:iot:discovery";
 const tags = parseTags(
-  xml("register", { xmlns: NS }, xml("str", { name: "MAN", value: "example.com" }), xml("str", { name: "sn", value: "39487123" }), xml("num", { name: "V", value: "1.50" }), xml("num", { name: "LAT", value: "-33.5" })),
+  xml(
+    "register",
+    { xmlns: NS },
+    xml("str", { name: "MAN", value: "example.com" }),
+    xml("str", { name: "sn", value: "39487123" }),
+    xml("num", { name: "V", value: "1.50" }),
+    xml("num", { name: "LAT", value: "-33.5" }),
+  ),
 );
 const search = (...ops: ReturnType<typeof xml>[]) => matches(parseSearch(xml("search", { xmlns: NS }, ...ops)), tags);
 const condition = (f: () => unknown) => {
@@ -24,9 +31,27 @@ const condition = (f: () => unknown) => {
 
 describe("tags", () => {
   it("are case-insensitive by name, numbers canonical, order irrelevant to the signature", () => {
-    const again = parseTags(xml("mine", {}, xml("num", { name: "v", value: "1.5" }), xml("num", { name: "lat", value: "-33.50" }), xml("str", { name: "SN", value: "39487123" }), xml("str", { name: "man", value: "example.com" })));
+    const again = parseTags(
+      xml(
+        "mine",
+        {},
+        xml("num", { name: "v", value: "1.5" }),
+        xml("num", { name: "lat", value: "-33.50" }),
+        xml("str", { name: "SN", value: "39487123" }),
+        xml("str", { name: "man", value: "example.com" }),
+      ),
+    );
     expect(signature(again)).toBe(signature(tags));
-    const typed = parseTags(xml("mine", {}, xml("str", { name: "V", value: "1.5" }), xml("num", { name: "LAT", value: "-33.5" }), xml("str", { name: "SN", value: "39487123" }), xml("str", { name: "MAN", value: "example.com" })));
+    const typed = parseTags(
+      xml(
+        "mine",
+        {},
+        xml("str", { name: "V", value: "1.5" }),
+        xml("num", { name: "LAT", value: "-33.5" }),
+        xml("str", { name: "SN", value: "39487123" }),
+        xml("str", { name: "MAN", value: "example.com" }),
+      ),
+    );
     expect(signature(typed)).not.toBe(signature(tags)); // a str V is not a num V
   });
 
@@ -112,7 +137,10 @@ describe("claim URIs", () => {
 
   it("refuse garbage with bad-request", () => {
     for (const u of ["iotdisco:", "iotdisco:SN", "iotdisco:%E0%A4%A=1", "iotdisco:SN<=5", "http://x", `iotdisco:${"A=1;".repeat(60)}`]) {
-      expect(condition(() => parseClaimUri(u)), u).toBe("bad-request");
+      expect(
+        condition(() => parseClaimUri(u)),
+        u,
+      ).toBe("bad-request");
     }
   });
 });

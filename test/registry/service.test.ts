@@ -24,8 +24,15 @@ async function setup(thingAnswers: "result" | "error" = "result") {
   const dir = await mkdtemp(path.join(tmpdir(), "thingd-registry-svc-"));
   dirs.push(dir);
   let last: Promise<void> = Promise.resolve();
-  const journal: Journal = new Journal(dir, log, () => [...store.all()].map(toStored), () => store.size);
-  const store = new ThingStore((c) => (last = journal.append("put" in c ? { put: toStored(c.put) } : c)));
+  const journal: Journal = new Journal(
+    dir,
+    log,
+    () => [...store.all()].map(toStored),
+    () => store.size,
+  );
+  const store = new ThingStore((c) => {
+    last = journal.append("put" in c ? { put: toStored(c.put) } : c);
+  });
   await journal.open((t) => recordKey(t.jid, t));
   const pushes: Array<{ to: string; payload: Element }> = [];
   const service = new RegistryService({
@@ -59,7 +66,11 @@ describe("RegistryService", () => {
     await service.register("thing@x/r", reg("k1"), NS);
     const results = await Promise.allSettled(["a@x/p", "b@x/p", "c@x/p", "d@x/p"].map((who) => service.mine(who, mineTags("k1"), true)));
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
-    expect(results.filter((r) => r.status === "rejected").map((r) => ((r as PromiseRejectedResult).reason as RegistryError).condition)).toStrictEqual(["item-not-found", "item-not-found", "item-not-found"]);
+    expect(results.filter((r) => r.status === "rejected").map((r) => ((r as PromiseRejectedResult).reason as RegistryError).condition)).toStrictEqual([
+      "item-not-found",
+      "item-not-found",
+      "item-not-found",
+    ]);
     await new Promise((r) => setImmediate(r));
     expect(pushes.filter((p) => p.payload.name === "claimed")).toHaveLength(1);
   });
