@@ -8,7 +8,12 @@
 # and a `thingd` system user in the gpio, i2c, dialout and spi groups (created if missing).
 # Running it again upgrades the app and keeps the sensor map, the password and the state.
 #
-#   sudo systemd/install.sh [--root DIR] [--source DIR] [--node PATH] [--no-systemctl] [--skip-npm]
+#   sudo systemd/install.sh [--root DIR] [--source DIR] [--node PATH] [--no-systemctl] [--skip-npm] [--registry]
+#
+# --registry also installs thingd-registry (the XEP-0347 Thing Registry, an XMPP component):
+#   /etc/systemd/system/thingd-registry.service, /usr/local/bin/thingd-registry,
+#   /etc/thingd-registry/registry.yaml (from examples/registry.yaml, only if absent),
+#   /var/lib/thingd-registry and a `thingd-registry` system user.
 #
 # --root lays everything under DIR (a test folder or an image being built); DIR/etc/passwd must
 # exist, because useradd/groupadd --root edit the user database in there.
@@ -43,6 +48,7 @@ Options:
   --node PATH     the Node.js binary to check and to run thingd with (default: node on PATH)
   --no-systemctl  do not run 'systemctl daemon-reload'
   --skip-npm      do not run 'npm ci --omit=dev' (keeps an existing node_modules; for tests)
+  --registry      also install thingd-registry, the Thing Registry component, with its unit
   -h, --help      this text
 EOF
 }
@@ -53,6 +59,7 @@ source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 node_arg=""
 use_systemctl=1
 skip_npm=${THINGD_SKIP_NPM:-0}
+with_registry=0
 
 need_value() {
   if [ "$#" -lt 2 ] || [ -z "$2" ]; then usage >&2; die "$1 needs a value"; fi
@@ -67,6 +74,7 @@ while [ "$#" -gt 0 ]; do
     --node=*) node_arg=${1#*=}; shift ;;
     --no-systemctl) use_systemctl=0; shift ;;
     --skip-npm) skip_npm=1; shift ;;
+    --registry) with_registry=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; printf '%s: error: unknown option: %s\n' "$prog" "$1" >&2; exit 64 ;;
   esac
@@ -264,6 +272,39 @@ fi
 install -d -m 0700 -o "$svc_uid" -g "$svc_gid" "$R$STATE_DIR"
 chown "$svc_uid:$svc_gid" "$R$STATE_DIR"
 chmod 0700 "$R$STATE_DIR"
+
+# --- thingd-registry (--registry) ------------------------------------------------------------
+if [ "$with_registry" = 1 ]; then
+  readonly REG_USER=thingd-registry REG_CONFIG_DIR=/etc/thingd-registry REG_STATE_DIR=/var/lib/thingd-registry
+  has_group "$REG_USER" || groupadd "${shadow_root[@]}" --system "$REG_USER"
+  if ! has_user "$REG_USER"; then
+    useradd "${shadow_root[@]}" --system --gid "$REG_USER" --home-dir "$REG_STATE_DIR" --no-create-home \
+      --shell /usr/sbin/nologin --comment "thingd-registry XEP-0347 Thing Registry" "$REG_USER"
+    note "created system user $REG_USER"
+  fi
+  reg_uid=$(uid_of "$REG_USER")
+  reg_gid=$(gid_of "$REG_USER")
+  cat >"$app/bin/thingd-registry" <<EOF
+#!/bin/sh
+# Installed by thingd's systemd/install.sh --registry.
+app=\$(dirname "\$(dirname "\$(readlink -f "\$0")")")
+exec "\${THINGD_NODE:-$node_bin}" "\$app/dist/registry/main.js" "\$@"
+EOF
+  chmod 0755 "$app/bin/thingd-registry"
+  ln -sfn "$APP_DIR/bin/thingd-registry" "$R/usr/local/bin/thingd-registry"
+  reg_unit=$R/etc/systemd/system/thingd-registry.service
+  install -m 0644 -o 0 -g 0 "$source_dir/systemd/thingd-registry.service" "$reg_unit"
+  if [ "$node_bin" != /usr/bin/node ]; then sed -i "s#^ExecStart=/usr/bin/node #ExecStart=$node_bin #" "$reg_unit"; fi
+  install -d -m 0755 -o 0 -g 0 "$R$REG_CONFIG_DIR"
+  if [ -e "$R$REG_CONFIG_DIR/registry.yaml" ]; then
+    note "kept your existing $REG_CONFIG_DIR/registry.yaml"
+  else
+    install -m 0640 -o 0 -g "$reg_gid" "$source_dir/examples/registry.yaml" "$R$REG_CONFIG_DIR/registry.yaml"
+    note "created $REG_CONFIG_DIR/registry.yaml: set component.jid, and put the component secret in $REG_CONFIG_DIR/secret"
+  fi
+  install -d -m 0700 -o "$reg_uid" -g "$reg_gid" "$R$REG_STATE_DIR"
+  note "installed thingd-registry (then: sudo systemctl enable --now thingd-registry)"
+fi
 
 # --- systemd -------------------------------------------------------------------------------
 service_active=0

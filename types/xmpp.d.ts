@@ -173,3 +173,16 @@ declare module "@xmpp/middleware/lib/StanzaError.js" {
     static fromElement(element: Element): StanzaError;
   }
 }
+declare module "@xmpp/component-core" {
+  import type { Element } from "@xmpp/xml";
+  import { EventEmitter } from "node:events";
+  /** XEP-0114 connection (jabber:component:accept) on @xmpp/connection-tcp. */
+  export class Component extends EventEmitter {
+    constructor(options: { service: string; domain: string });
+    status: string;
+    start(): Promise<unknown>;
+    stop(): Promise<unknown>;
+    send(element: Element): Promise<void>;
+    authenticate(id: string, password: string): Promise<void>;
+  }
+}

@@ -267,3 +267,23 @@ describe("systemd/install.sh and uninstall.sh into a temporary root", () => {
     }
   });
 });
+
+describe("systemd/install.sh --registry", () => {
+  it("adds thingd-registry: its user, unit, link, config and state; uninstall --purge removes them", () => {
+    expect(existsSync(join(REPO, "dist/registry/main.js")), "build first: npx tsc -p tsconfig.json").toBe(true);
+    const root = makeRoot();
+    expectOk(run(INSTALL, ["--root", root, "--skip-npm", "--registry"]));
+    const user = readUser(root, "thingd-registry");
+    expect(user?.shell).toBe("/usr/sbin/nologin");
+    expect(readFileSync(join(root, "etc/systemd/system/thingd-registry.service"), "utf8")).toContain("/opt/thingd/dist/registry/main.js run -c /etc/thingd-registry/registry.yaml");
+    expect(readlinkSync(join(root, "usr/local/bin/thingd-registry"))).toBe("/opt/thingd/bin/thingd-registry");
+    expect(readFileSync(join(root, "etc/thingd-registry/registry.yaml"), "utf8")).toBe(readFileSync(join(REPO, "examples/registry.yaml"), "utf8"));
+    expect(fileMode(join(root, "etc/thingd-registry/registry.yaml"))).toBe(0o640);
+    expect(statSync(join(root, "var/lib/thingd-registry")).uid).toBe(user?.uid);
+    expect(fileMode(join(root, "var/lib/thingd-registry"))).toBe(0o700);
+    expectOk(run(UNINSTALL, ["--root", root, "--purge"]));
+    expect(existsSync(join(root, "etc/systemd/system/thingd-registry.service"))).toBe(false);
+    expect(existsSync(join(root, "etc/thingd-registry"))).toBe(false);
+    expect(readUser(root, "thingd-registry")).toBeUndefined();
+  });
+});
