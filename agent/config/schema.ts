@@ -193,8 +193,8 @@ function buildSensorMapSchema() {
     provisioning: provisioningSchema.optional(),
     history: historySchema.optional(),
     limits: limitsSchema.optional().describe("Per-requester rate limits (over the limit: resource-constraint)"),
-    state_dir: z.string({ error: (iss) => expected("a folder path", iss.input) }).min(1).default("./state")
-      .describe("Relative to the config file's folder"),
+    state_dir: z.string({ error: (iss) => expected("a folder path", iss.input) }).min(1).optional()
+      .describe("Relative to the config file's folder; default $STATE_DIRECTORY, else /var/lib/thingd for the service, else ~/.local/state/thingd"),
     sensors: z
       .array(sensorSchema(), { error: (iss) => expected("a list of sensors", iss.input) })
       .min(1, { error: "expected at least one sensor, got an empty list" })

@@ -1,0 +1,31 @@
+// Loading the sensor map for a command, with the messages a person at a terminal needs:
+// every problem as file:line:col path: message (exit 78), or, when the file itself cannot be
+// read for lack of permission (a normal user and the root:thingd 0640 map), what to do (exit 1).
+import type { Io } from "../cli.js";
+import { loadConfig, type LoadOptions } from "../config/load.js";
+import type { ThingConfig } from "../config/types.js";
+import { ConfigError, EXIT_CONFIG, EXIT_FAILURE } from "../errors.js";
+
+export const GROUP_HINT = "run with sudo or add yourself to the thingd group (sudo usermod -aG thingd $USER, then log in again)";
+
+/** The config, or the exit code after the problems were printed. */
+export async function loadForCommand(
+  file: string,
+  io: Io,
+  options: LoadOptions = {},
+  env: Record<string, string | undefined> = process.env,
+): Promise<ThingConfig | number> {
+  try {
+    return await loadConfig(file, env, options);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const code = (err.cause as NodeJS.ErrnoException | undefined)?.code;
+    if (code === "EACCES" || code === "EPERM") {
+      io.err(`thingd: permission denied reading ${err.problems[0]?.file ?? file}: ${GROUP_HINT}`);
+      return EXIT_FAILURE;
+    }
+    io.err(`thingd: invalid config (${err.problems.length || 1} problem${err.problems.length === 1 ? "" : "s"}):`);
+    io.err(err.message);
+    return EXIT_CONFIG;
+  }
+}
