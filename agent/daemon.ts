@@ -4,7 +4,9 @@
 import type { Logger } from "pino";
 import { createBusFactory } from "../drivers/bus/index.js";
 import type { ThingConfig } from "./config/types.js";
-import { EXIT_FAILURE, EXIT_OK } from "./errors.js";
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from "./errors.js";
+import { secretFileWarnings } from "./config/secrets.js";
+import { stateDirProblem } from "./config/state-dir.js";
 import { readFile } from "node:fs/promises";
 import { lastActivity } from "./sensors/scheduler.js";
 import { reloadConfig } from "./ops/reload.js";
@@ -20,7 +22,7 @@ import { createHealthMonitor, schedulerSilenceLimitMs, startWatchdog } from "./o
 
 export async function runDaemon(config: ThingConfig, log: Logger): Promise<number> {
   const startedAt = new Date();
-  // Install handlers first: Node's default for SIGHUP is to exit (prior-art.md §D).
+  // Install handlers first: Node's default for SIGHUP is to exit.
   let stopRequested: (signal: string) => void = () => {};
   const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
   const onSignal = (signal: NodeJS.Signals) => stopRequested(signal);
@@ -42,8 +44,16 @@ export async function runDaemon(config: ThingConfig, log: Logger): Promise<numbe
   } catch {
     return EXIT_FAILURE;
   }
+  for (const warning of secretFileWarnings(config)) log.warn(warning);
   const store = new StateStore(config.stateDir, log.child({ module: "state" }));
-  await store.load();
+  try {
+    await store.load();
+  } catch (err) {
+    // 78: a restart cannot fix a state folder it may not write (systemd stops retrying).
+    const why = stateDirProblem(config.stateDir) ?? (err as Error).message;
+    log.fatal({ dir: config.stateDir, err }, `cannot keep the Thing's state in ${config.stateDir}: ${why}; set state_dir in ${config.file} (thingd check tests it)`);
+    return EXIT_CONFIG;
+  }
   const history = openHistory(config, log.child({ module: "history" }));
   const sensors = new SensorSet(createBusFactory(), log, history && ((nodeId, reading) => history.append(nodeId, reading.fields)));
   await sensors.apply(config.sensors);

@@ -6,7 +6,7 @@ import { loadConfig, type LoadOptions } from "../config/load.js";
 import type { ThingConfig } from "../config/types.js";
 import { ConfigError, EXIT_CONFIG, EXIT_FAILURE } from "../errors.js";
 
-export const GROUP_HINT = "run with sudo or add yourself to the thingd group (sudo usermod -aG thingd $USER, then log in again)";
+import { GROUP_HINT } from "../ops/permission-hint.js";
 
 /** The config, or the exit code after the problems were printed. */
 export async function loadForCommand(

@@ -43,6 +43,7 @@ export async function statusCommand(opts: StatusOptions, io: Io): Promise<number
   }
   if (!result.live) {
     io.err(`thingd: ${result.detail}`);
+    if (!result.snapshot && result.reason === "denied") return code;
     if (!result.snapshot) {
       io.err(`thingd: no status file in ${stateDir} either (has thingd run with this state_dir?)`);
       return code;

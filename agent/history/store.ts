@@ -74,7 +74,7 @@ export class HistoryStore {
 
   constructor(options: HistoryStoreOptions) {
     this.#o = { flushSamples: DEFAULT_FLUSH_SAMPLES, now: Date.now, log: undefined, ...options };
-    mkdirSync(this.#o.dir, { recursive: true });
+    mkdirSync(this.#o.dir, { recursive: true, mode: 0o700 }); // private, like the state file
     let corrupt = 0;
     for (const name of readdirSync(this.#o.dir).sort()) {
       const m = SEGMENT_RE.exec(name);
