@@ -18,6 +18,8 @@ import { StateStore } from "./ownership/state.js";
 import { Thing } from "./thing.js";
 import { VERSION } from "./version.js";
 import { openHistory } from "./history/open.js";
+import { ClockGuard } from "./history/clock-guard.js";
+import { systemClock } from "./ops/clock.js";
 import { createHealthMonitor, schedulerSilenceLimitMs, startWatchdog } from "./ops/watchdog.js";
 
 export async function runDaemon(config: ThingConfig, log: Logger): Promise<number> {
@@ -55,7 +57,11 @@ export async function runDaemon(config: ThingConfig, log: Logger): Promise<numbe
     return EXIT_CONFIG;
   }
   const history = openHistory(config, log.child({ module: "history" }));
-  const sensors = new SensorSet(createBusFactory(), log, history && ((nodeId, reading) => history.append(nodeId, reading.fields)));
+  // Readings wait for the clock's sync before they reach the history (a Pi has no RTC).
+  const clock = systemClock();
+  const guard = history && new ClockGuard({ clock, sink: (nodeId, fields) => history.append(nodeId, fields), log: log.child({ module: "history" }) });
+  const clockTimer = guard && setInterval(() => guard.poll(), 10_000).unref();
+  const sensors = new SensorSet(createBusFactory(), log, guard && ((nodeId, reading) => guard.append(nodeId, reading.fields)));
   await sensors.apply(config.sensors);
   const historySource = history && { store: history, maxFieldsPerRequest: config.history?.maxFieldsPerRequest ?? 5000 };
   const thing = new Thing({ config, pollers: () => sensors.pollers, store, log, ...(ca ? { ca } : {}), ...(historySource && { history: historySource }) });
@@ -77,6 +83,7 @@ export async function runDaemon(config: ThingConfig, log: Logger): Promise<numbe
         memoryUsage: process.memoryUsage(),
         pid: process.pid,
         now: new Date(),
+        clock: { state: clock.syncState(), ...(guard?.held ? { heldReadings: guard.held } : {}) },
       }),
     log.child({ module: "status" }),
   );
@@ -113,6 +120,8 @@ export async function runDaemon(config: ThingConfig, log: Logger): Promise<numbe
   force.unref();
   await thing.stop();
   await sensors.close();
+  if (clockTimer) clearInterval(clockTimer);
+  if (guard?.held) log.warn({ readings: guard.held }, "the clock never synchronised: readings of this run are not kept in history");
   history?.close(); // writes the last batch
   await status.close();
   log.info("stopped");

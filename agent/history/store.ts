@@ -28,6 +28,7 @@ import type { Logger } from "pino";
 import type { Field } from "../../drivers/types.js";
 import { addPartial, addSample, aggregate, bucketStart, finishBuckets, firstBucketFrom, sampleRange, type Bucket, type Buckets, type Period } from "./aggregate.js";
 import { decodeSegment, encodeRecord, type Sample } from "./record.js";
+import { MIN_PLAUSIBLE_TIME } from "../ops/clock.js";
 
 export interface HistoryStoreOptions {
   /** Folder of the segment files (created if missing). */
@@ -69,6 +70,8 @@ export class HistoryStore {
   #current: { segment: Segment; fd: number } | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Samples refused for a timestamp before MIN_PLAUSIBLE_TIME. */
+  #implausible = 0;
   /** Lines skipped as corrupt while opening (torn tails after a crash). */
   readonly corruptRecords: number;
 
@@ -103,8 +106,14 @@ export class HistoryStore {
     for (const f of fields) {
       if (f.kind !== undefined && f.kind !== "momentary") continue; // only measured values
       const t = f.timestamp.getTime();
+      if (t < MIN_PLAUSIBLE_TIME) {
+        // An unset clock (a Pi without RTC before NTP): never a history dated 1970. The daemon
+        // holds such readings back until the sync (./clock-guard.ts); this is the last guard.
+        if (this.#implausible++ === 0) this.#o.log?.warn({ nodeId, timestamp: f.timestamp.toISOString() }, "history: reading dated before the clock was set; not kept");
+        continue;
+      }
       if (f.type === "numeric" && Number.isFinite(f.value)) {
-        // Kept at the sensor's precision (what a live readout writes, protocol.md §1.3).
+        // Kept at the sensor's precision (what a live readout writes).
         const value = Number(f.value.toFixed(Math.min(Math.max(f.decimals, 0), 20)));
         this.#buffer.push({ nodeId, name: f.name, type: "numeric", unit: f.unit, decimals: f.decimals, t, value });
       } else if (f.type === "boolean") {

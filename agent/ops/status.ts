@@ -7,6 +7,7 @@ import { formatDecimal } from "../protocol/xsd.js";
 import { fieldValueText } from "../protocol/field-value.js";
 import type { RegistrationStatus, ThingState } from "../ownership/state.js";
 import type { SessionState } from "../transport/supervisor.js";
+import type { ClockSync } from "./clock.js";
 
 export const STATUS_SOCKET = "thingd.sock";
 export const STATUS_FILE = "status.json";
@@ -39,6 +40,8 @@ export interface StatusSnapshot {
   heapUsedBytes: number;
   xmpp: { state: SessionState; jid: string; connectedSince?: string };
   registry: { jid?: string; status: RegistrationStatus; owner?: string };
+  /** The wall clock's sync state (./clock.ts); readings held back from history until the sync. */
+  clock?: { state: ClockSync; heldReadings?: number };
   sensors: SensorStatus[];
 }
 
@@ -66,6 +69,7 @@ export interface StatusInputs {
   memoryUsage: Pick<NodeJS.MemoryUsage, "rss" | "heapUsed">;
   pid: number;
   now: Date;
+  clock?: { state: ClockSync; heldReadings?: number };
 }
 
 /** Pure: everything it reads comes in `inputs`. */
@@ -88,6 +92,7 @@ export function buildStatusSnapshot(inputs: StatusInputs): StatusSnapshot {
       ...(online && supervisor.connectedSince ? { connectedSince: supervisor.connectedSince.toISOString() } : {}),
     },
     registry: { ...(registry ? { jid: registry } : {}), status: state.status, ...(state.owner ? { owner: state.owner } : {}) },
+    ...(inputs.clock ? { clock: inputs.clock } : {}),
     sensors: inputs.pollers.map((p) => sensorStatus(p, now.getTime())),
   };
 }
