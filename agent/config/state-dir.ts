@@ -37,7 +37,7 @@ export function stateDirProblem(dir: string): string | undefined {
       isDir = statSync(at).isDirectory();
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") {
+      if (code === "ENOENT" || code === "ENOTDIR") {
         const parent = path.dirname(at);
         if (parent === at) return "no such folder";
         at = parent;
