@@ -61,6 +61,9 @@ export function prettyDestination(inner: DestinationStream): DestinationStream {
 export function serializeError(err: unknown): unknown {
   if (err instanceof Error) {
     const out = pino.stdSerializers.err(err) as unknown as Record<string, unknown>;
+    // pino appends each cause's message; a wrapper that already quotes its cause (DriverError)
+    // would read "simulated failure: simulated failure".
+    if (err.message) out.message = err.message;
     const inner = err instanceof AggregateError ? (err.errors as unknown[]).find((e): e is Error => e instanceof Error) : undefined;
     if (!err.message && inner) out.message = inner.message;
     const code = (err as { code?: unknown }).code ?? (inner as { code?: unknown } | undefined)?.code;

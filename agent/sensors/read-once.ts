@@ -19,7 +19,7 @@ export interface LocalReading {
   skipped?: string;
 }
 
-export const OUTPUT_SKIPPED = "an output: not touched (--outputs reads it, driving it to initial, then safe_state)";
+export const OUTPUT_SKIPPED = "an output, not touched (--outputs reads it)";
 
 export interface ReadOnceOptions {
   /** Also open outputs (default false). */
