@@ -24,7 +24,7 @@ import { createHealthMonitor, schedulerSilenceLimitMs, startWatchdog } from "./o
 
 export async function runDaemon(config: ThingConfig, log: Logger): Promise<number> {
   const startedAt = new Date();
-  // Install handlers first: Node's default for SIGHUP is to exit.
+  // Install handlers first: Node's default for SIGHUP is to exit (prior-art.md §D).
   let stopRequested: (signal: string) => void = () => {};
   const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
   const onSignal = (signal: NodeJS.Signals) => stopRequested(signal);
