@@ -300,7 +300,7 @@ function resolvePassword(data: unknown, folder: string, env: Env, problems: Prob
   const file = path.resolve(folder, pwFile);
   const why = unreadable(file);
   if (why) {
-    const shown = why === "no such file" && !looksLikePath(pwFile) ? `a file in ${folder}` : file;
+    const shown = why === "no such file" && !looksLikePath(pwFile) ? `named in password_file (in ${folder}; the name is not shown, it may be the password)` : file;
     const fix = why === "permission denied" ? ": run as the thingd user (sudo -u thingd ...) or root" : "";
     problems.add(["xmpp", "password_file"], `cannot read the password file ${shown}: ${why}${fix}`);
     return undefined;
@@ -314,7 +314,7 @@ function resolvePassword(data: unknown, folder: string, env: Env, problems: Prob
 }
 
 
-/** A path ("./password", "/etc/thingd/password") or a plain lower-case file name ("password"). */
+/** A path ("./password", "/etc/thingd/password"), a usual name ("password") or a name with a file extension. */
 function looksLikePath(value: string): boolean {
-  return value.includes("/") || /^[a-z0-9_-]+(\.[a-z0-9]+)?$/.test(value);
+  return value.includes("/") || /^(password|passwd|secret|xmpp[-_.]?password)$/i.test(value) || /^[\w.-]+\.(txt|pw|pass|secret|key)$/i.test(value);
 }
