@@ -7,15 +7,11 @@ import { EXIT_OK, EXIT_USAGE } from "./errors.js";
 import { COMMAND_HELP, DEFAULT_CONFIG, USAGE } from "./commands/help.js";
 import { createLogger, logFormatFor, type LogFormat } from "./log.js";
 import { VERSION } from "./version.js";
+import type { Io } from "./commands/io.js";
 // Commands are imported when run: `thingd run` (the service) should not load what only the
 // other commands need (start-up time and RSS are measured by `npm run bench`, docs/benchmarks.md).
 
 export { DEFAULT_CONFIG, USAGE };
-
-export interface Io {
-  out(line: string): void;
-  err(line: string): void;
-}
 
 const stdio: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
 

@@ -1,7 +1,7 @@
 // `thingd check [-c FILE]`: the sensor map is valid, the password can be read, and the state
 // folder can be created and written (else the service dies at start-up, long after `check`
 // said OK). Exit 0, or 78 naming what is wrong; secret files others can read are a warning.
-import type { Io } from "../cli.js";
+import type { Io } from "./io.js";
 import { secretFileWarnings } from "../config/secrets.js";
 import { stateDirProblem } from "../config/state-dir.js";
 import { EXIT_CONFIG, EXIT_OK } from "../errors.js";

@@ -5,7 +5,7 @@
 // file) or no registry is configured or discovered; 78 invalid sensor map.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Io } from "../cli.js";
+import { printConfigError, type Io } from "./io.js";
 import { boardSerial, type BoardPaths } from "../ownership/board.js";
 import { renderQr } from "../ownership/claim-qr.js";
 import { EXIT_FAILURE, EXIT_OK } from "../errors.js";
@@ -32,8 +32,6 @@ export async function readStateReadOnly(stateDir: string): Promise<ThingState | 
   }
   return undefined;
 }
-
-export { renderQr };
 
 export async function claimCommand(opts: ClaimOptions, io: Io): Promise<number> {
   // No password needed: claiming needs no XMPP connection.

@@ -1,7 +1,7 @@
 // Loading the sensor map for a command, with the messages a person at a terminal needs:
 // every problem as file:line:col path: message (exit 78), or, when the file itself cannot be
 // read for lack of permission (a normal user and the root:thingd 0640 map), what to do (exit 1).
-import type { Io } from "../cli.js";
+import { printConfigError, type Io } from "./io.js";
 import { loadConfig, type LoadOptions } from "../config/load.js";
 import type { ThingConfig } from "../config/types.js";
 import { ConfigError, EXIT_CONFIG, EXIT_FAILURE } from "../errors.js";
@@ -24,8 +24,7 @@ export async function loadForCommand(
       io.err(`thingd: permission denied reading ${err.problems[0]?.file ?? file}: ${GROUP_HINT}`);
       return EXIT_FAILURE;
     }
-    io.err(`thingd: invalid config (${err.problems.length || 1} problem${err.problems.length === 1 ? "" : "s"}):`);
-    io.err(err.message);
+    printConfigError(io, err);
     return EXIT_CONFIG;
   }
 }

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import type { Io } from "../cli.js";
+import type { Io } from "./io.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "../errors.js";
 import { prettyLine } from "../log-pretty.js";
 import { LOGS_USAGE } from "./help.js";

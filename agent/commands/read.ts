@@ -4,7 +4,7 @@
 // it for a serial port (and switching its outputs). Exit 0 all read, 1 a sensor failed or
 // thingd is running, 78 invalid sensor map.
 import type { Logger } from "pino";
-import type { Io } from "../cli.js";
+import type { Io } from "./io.js";
 import { EXIT_FAILURE, EXIT_OK } from "../errors.js";
 import { readStatus } from "../ops/status-client.js";
 import { loadForCommand } from "./load-config.js";

@@ -8,7 +8,7 @@
 //   2   the daemon runs but is degraded: XMPP not online, a sensor's latest read failed, or
 //       it accepted the connection but did not answer in time (event loop stuck)
 //   78  the sensor map is invalid (state_dir comes from it)
-import type { Io } from "../cli.js";
+import type { Io } from "./io.js";
 import { EXIT_FAILURE, EXIT_OK } from "../errors.js";
 import { loadForCommand } from "./load-config.js";
 import { isHealthy } from "../ops/status.js";

@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { pino } from "pino";
 import { xml, type Element } from "@xmpp/xml";
-import type { Io } from "../cli.js";
+import type { Io } from "./io.js";
 import { EXIT_FAILURE, EXIT_OK } from "../errors.js";
 import { loadForCommand } from "./load-config.js";
 import { Registration } from "../ownership/registration.js";
