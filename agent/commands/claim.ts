@@ -5,7 +5,7 @@
 // file) or no registry is configured or discovered; 78 invalid sensor map.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { printConfigError, type Io } from "./io.js";
+import type { Io } from "./io.js";
 import { boardSerial, type BoardPaths } from "../ownership/board.js";
 import { renderQr } from "../ownership/claim-qr.js";
 import { EXIT_FAILURE, EXIT_OK } from "../errors.js";
