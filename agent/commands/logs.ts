@@ -30,6 +30,10 @@ export async function logsCommand(args: readonly string[], io: Io): Promise<numb
       rest.push(a);
     }
   }
+  // `thingd logs | head`: the reader went away; that is the end, not an error.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+  });
   const print = (line: string) => io.out(pretty ? prettyLine(line) : line);
   if (rest.length === 1 && rest[0] === "-") {
     await eachLine(process.stdin, print);
