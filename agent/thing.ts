@@ -195,7 +195,12 @@ export class Thing {
         return (await this.people.discoItems(node, from, stanza.attrs.to ?? config.xmpp.jid)) ?? buildDiscoItems(node);
       })
       .on("get", NS_PING, "ping", () => undefined)
-      .on("get", NS_VERSION, "query", () => buildVersion("thingd", VERSION, `${os.type()} ${os.release()}`));
+      // Strangers learn nothing (a version to look up exploits for, the kernel): as if there
+      // were no such service. The owner and readers get it with the OS.
+      .on("get", NS_VERSION, "query", ({ from }) => {
+        if (!this.access.canRead(from)) throw new ProtocolError("service-unavailable", "");
+        return buildVersion("thingd", VERSION, `${os.type()} ${os.release()}`);
+      });
     for (const ns of DISCOVERY_NAMESPACES) {
       this.#router
         .on("set", ns, "claimed", this.registration.handleClaimed)

@@ -4,7 +4,7 @@
 #   /usr/local/bin/thingd             symlink to /opt/thingd/bin/thingd
 #   /etc/systemd/system/thingd.service
 #   /etc/thingd/sensors.yaml          from examples/sensors.yaml, only if absent (root:thingd 0640)
-#   /var/lib/thingd                   the Thing's state (thingd:thingd 0700)
+#   /var/lib/thingd                   the Thing's state (thingd:thingd 0750; the state file itself 0600)
 # and a `thingd` system user in the gpio, i2c, dialout and spi groups (created if missing).
 # Running it again upgrades the app and keeps the sensor map, the password and the state.
 #
@@ -15,8 +15,10 @@
 #   /etc/thingd-registry/registry.yaml (from examples/registry.yaml, only if absent),
 #   /var/lib/thingd-registry and a `thingd-registry` system user.
 #
-# --root lays everything under DIR (a test folder or an image being built); DIR/etc/passwd must
-# exist, because useradd/groupadd --root edit the user database in there.
+# --root lays everything under DIR (a test folder or an image being built); DIR must already be
+# a system root with a user database (DIR/etc/passwd and DIR/etc/group), because useradd and
+# groupadd --root edit it in there; an empty folder is refused.
+# Building from source (no --skip-npm) needs make, g++ and python3: apt-get install build-essential python3.
 set -euo pipefail
 
 readonly APP_DIR=/opt/thingd
@@ -122,6 +124,18 @@ if [ "$node_major" -lt "$MIN_NODE_MAJOR" ] ||
   $node_help"
 fi
 note "using Node.js $node_version ($node_bin)"
+
+# --- build tools ---------------------------------------------------------------------------
+# 'npm ci' compiles native modules (i2c-bus, and serialport where no prebuilt binary fits);
+# without a compiler it fails deep in node-gyp output. Checked before anything is changed.
+if [ "$skip_npm" != 1 ]; then
+  missing=()
+  for tool in make g++ python3; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    die "${missing[*]} not found: 'npm ci' builds native modules (i2c-bus, serialport).
+  Install the build tools first:  sudo apt-get install -y build-essential python3"
+  fi
+fi
 
 # --- preconditions -------------------------------------------------------------------------
 [ "$(id -u)" -eq 0 ] || die "run as root (sudo $0 ...): it creates a system user and writes $APP_DIR"
@@ -268,10 +282,11 @@ else
   note "created $CONFIG_DIR/sensors.yaml from examples/sensors.yaml: edit it"
 fi
 
-# 0700 like the unit's StateDirectoryMode: the KEY in there lets anyone claim the Thing.
-install -d -m 0700 -o "$svc_uid" -g "$svc_gid" "$R$STATE_DIR"
+# 0750 like the unit's StateDirectoryMode: the thingd group may reach the status socket and
+# status.json (`thingd status` without sudo); the KEY's file in there stays 0600.
+install -d -m 0750 -o "$svc_uid" -g "$svc_gid" "$R$STATE_DIR"
 chown "$svc_uid:$svc_gid" "$R$STATE_DIR"
-chmod 0700 "$R$STATE_DIR"
+chmod 0750 "$R$STATE_DIR"
 
 # --- thingd-registry (--registry) ------------------------------------------------------------
 if [ "$with_registry" = 1 ]; then
@@ -325,9 +340,10 @@ if ! grep -qs 'GROUP="i2c"' "$R"/etc/udev/rules.d/*.rules "$R"/usr/lib/udev/rule
   Note: no udev rule gives devices to the i2c/gpio/spi groups here (Raspberry Pi OS ships one in
   /etc/udev/rules.d/99-com.rules). Elsewhere add such rules, or the groups grant no access."
 fi
-password_step="       sudo install -m 0600 -o $SERVICE_USER -g $SERVICE_USER /dev/null $CONFIG_DIR/password
+# root:thingd 0640, like the sensor map: root edits it, the service reads it, nobody else.
+password_step="       sudo install -m 0640 -o root -g $SERVICE_USER /dev/null $CONFIG_DIR/password
        sudo nano $CONFIG_DIR/password        # the XMPP password, one line"
-[ -e "$R$CONFIG_DIR/password" ] && password_step="       ($CONFIG_DIR/password exists; keep it chmod 600, owned by $SERVICE_USER)"
+[ -e "$R$CONFIG_DIR/password" ] && password_step="       ($CONFIG_DIR/password exists; keep it root:$SERVICE_USER, chmod 640)"
 restart_step="  4. sudo systemctl enable --now thingd"
 [ "$service_active" = 1 ] && restart_step="  4. thingd is running the old version: sudo systemctl restart thingd"
 
@@ -344,7 +360,8 @@ $password_step
        sudo -u $SERVICE_USER thingd check
        sudo -u $SERVICE_USER thingd read          # reads every sensor once, no XMPP
 $restart_step
-  5. Follow the logs:
-       journalctl -u thingd -f -o cat | npx pino-pretty
+  5. Follow the logs, and see what it is doing (members of the thingd group need no sudo):
+       thingd logs -f
+       thingd status
 $udev_note
 EOF

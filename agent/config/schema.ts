@@ -255,8 +255,8 @@ function buildSensorMapSchema() {
     subscriptions: subscriptionsSchema.optional().describe("Limits of event subscriptions (pushed values)"),
     alerts: z.array(alertSchema, { error: (iss) => expected("a list of alert rules", iss.input) }).optional()
       .describe("Chat messages to people when a value crosses a limit, a sensor goes stale or fails"),
-    state_dir: z.string({ error: (iss) => expected("a folder path", iss.input) }).min(1).default("./state")
-      .describe("Relative to the config file's folder"),
+    state_dir: z.string({ error: (iss) => expected("a folder path", iss.input) }).min(1).optional()
+      .describe("Relative to the config file's folder; default $STATE_DIRECTORY, else /var/lib/thingd for the service, else ~/.local/state/thingd"),
     sensors: z
       .array(sensorSchema(), { error: (iss) => expected("a list of sensors", iss.input) })
       .min(1, { error: "expected at least one sensor, got an empty list" })

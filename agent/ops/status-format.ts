@@ -21,6 +21,10 @@ export function formatStatus(snapshot: StatusSnapshot, live: boolean, now = Date
   }
   const owner = registry.owner ? `  owner ${registry.owner}` : "";
   lines.push(`Registry  ${registry.status}${owner}${registry.jid ? `  at ${registry.jid}` : ""}`);
+  if (snapshot.clock?.state === "unsynchronised") {
+    const held = snapshot.clock.heldReadings ? `; ${snapshot.clock.heldReadings} readings held back from history until it is` : "";
+    lines.push(`Clock     not synchronised (no NTP sync since boot${held})`);
+  }
   lines.push(
     `Process   thingd ${snapshot.version}, pid ${snapshot.pid}, up ${formatSeconds(snapshot.uptimeSeconds)}, ` +
       `RSS ${mb(snapshot.rssBytes)}, heap ${mb(snapshot.heapUsedBytes)}`,

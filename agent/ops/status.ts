@@ -8,6 +8,7 @@ import { fieldValueText } from "../protocol/field-value.js";
 import type { RegistrationStatus, ThingState } from "../ownership/state.js";
 import type { SessionState } from "../transport/supervisor.js";
 import type { FailureKind, XmppProblem } from "../transport/failure.js";
+import type { ClockSync } from "./clock.js";
 
 export const STATUS_SOCKET = "thingd.sock";
 export const STATUS_FILE = "status.json";
@@ -40,6 +41,8 @@ export interface StatusSnapshot {
   heapUsedBytes: number;
   xmpp: { state: SessionState; jid: string; connectedSince?: string; problem?: ProblemStatus };
   registry: { jid?: string; status: RegistrationStatus; owner?: string };
+  /** The wall clock's sync state (./clock.ts); readings held back from history until the sync. */
+  clock?: { state: ClockSync; heldReadings?: number };
   sensors: SensorStatus[];
 }
 
@@ -77,6 +80,7 @@ export interface StatusInputs {
   memoryUsage: Pick<NodeJS.MemoryUsage, "rss" | "heapUsed">;
   pid: number;
   now: Date;
+  clock?: { state: ClockSync; heldReadings?: number };
 }
 
 /** Pure: everything it reads comes in `inputs`. */
@@ -100,6 +104,7 @@ export function buildStatusSnapshot(inputs: StatusInputs): StatusSnapshot {
       ...(!online && supervisor.problem ? { problem: problemStatus(supervisor.problem) } : {}),
     },
     registry: { ...(registry ? { jid: registry } : {}), status: state.status, ...(state.owner ? { owner: state.owner } : {}) },
+    ...(inputs.clock ? { clock: inputs.clock } : {}),
     sensors: inputs.pollers.map((p) => sensorStatus(p, now.getTime())),
   };
 }

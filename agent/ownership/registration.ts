@@ -20,7 +20,6 @@ import {
 } from "../protocol/discovery.js";
 import { NS_DISCOVERY, NS_ROSTER } from "../protocol/ns.js";
 import { buildIotDiscoUri } from "../protocol/iotdisco.js";
-import { renderQr } from "./claim-qr.js";
 import { backoffDelay, type BackoffPolicy } from "../transport/backoff.js";
 import { discoverRegistry, registryNamespace } from "./registry-discovery.js";
 import { RegistryContact } from "./registry-contact.js";
@@ -114,7 +113,7 @@ export class Registration {
           this.#registeredWith = claim ? undefined : registry;
           log.info({ registry, namespace: ns, status: store.state.status, owner: store.state.owner }, "registered with the Thing Registry");
           if (claim) this.#afterClaim();
-          else await this.#logClaimCode(registry);
+          else this.#logClaimCode(registry);
           return;
         } catch (err) {
           const delay = backoffDelay(attempt, this.o.backoff);
@@ -288,11 +287,16 @@ export class Registration {
     }
   }
 
-  /** Once while unclaimed: the iotdisco: URI and its QR code in one log line (§2.5). */
-  async #logClaimCode(registry: string): Promise<void> {
+  /**
+   * Once while unclaimed: say so, with the iotdisco: URI WITHOUT its KEY (the journal is read
+   * by more people than the owner, and the KEY lets anyone claim the Thing). `thingd claim`
+   * shows the full URI and its QR code to whoever may read the state.
+   */
+  #logClaimCode(registry: string): void {
     if (this.#qrLogged || this.o.store.state.status !== "REGISTERED") return;
     this.#qrLogged = true;
-    const uri = buildIotDiscoUri(this.tags(), registry);
-    this.o.log.info({ uri, qr: await renderQr(uri) }, "not claimed yet: scan this claim code (or run thingd claim)");
+    const tags = Object.fromEntries(Object.entries(this.tags()).filter(([name]) => name !== "KEY"));
+    const uri = buildIotDiscoUri(tags, registry);
+    this.o.log.info({ uri }, "not claimed yet: run `sudo thingd claim` for the claim code (URI with its KEY, and a QR code)");
   }
 }

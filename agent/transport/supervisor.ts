@@ -272,10 +272,18 @@ function describe(reason: unknown): string {
 }
 
 /** SASL/stream errors carry the whole element; keep logs short. */
-function cleanError(err: unknown): { name: string; message: string; condition?: string } {
+function cleanError(err: unknown): { name: string; message: string; condition?: string; code?: string } {
   if (err instanceof Error) {
     const condition = (err as { condition?: string }).condition;
-    return { name: err.name, message: err.message || condition || "error", ...(condition ? { condition } : {}) };
+    // A connect to every address of the host failing is an AggregateError without a message.
+    const inner = err instanceof AggregateError ? (err.errors as unknown[]).find((e): e is Error => e instanceof Error) : undefined;
+    const code = (err as { code?: unknown }).code ?? (inner as { code?: unknown } | undefined)?.code;
+    return {
+      name: err.name,
+      message: err.message || inner?.message || condition || "error",
+      ...(condition ? { condition } : {}),
+      ...(typeof code === "string" ? { code } : {}),
+    };
   }
   return { name: "Error", message: String(err) };
 }
