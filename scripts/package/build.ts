@@ -69,8 +69,9 @@ export interface BuildResult {
   lintian: string;
 }
 
+const started = Date.now();
 function log(msg: string): void {
-  process.stderr.write(`package: ${msg}\n`);
+  process.stderr.write(`package: [${((Date.now() - started) / 1000).toFixed(0)}s] ${msg}\n`);
 }
 
 function run(cmd: string, args: readonly string[], opts: ExecFileSyncOptions = {}): string {
@@ -161,7 +162,7 @@ function installApp(arch: ArchInfo, runtime: string, root: string): void {
   for (const addon of GYP_ADDONS) {
     const dir = path.join(app, "node_modules", addon.pkg);
     log(`node-gyp rebuild ${addon.pkg} --arch=${arch.npmCpu}`);
-    run(process.execPath, [nodeGyp, "rebuild", "--release", `--arch=${arch.npmCpu}`, `--nodedir=${runtime}`, "--jobs=2"], {
+    run(process.execPath, [nodeGyp, "rebuild", "--release", "--loglevel=warn", `--arch=${arch.npmCpu}`, `--nodedir=${runtime}`, "--jobs=2"], {
       cwd: dir,
       env: { ...env, ...cross },
       stdio: ["ignore", "ignore", "inherit"],
@@ -205,6 +206,16 @@ function installSystemFiles(root: string, version: string, epoch: number): void 
   writeFile(root, "/usr/share/lintian/overrides/thingd", readFileSync(path.join(SOURCES, "debian/lintian-overrides")), 0o644);
 }
 
+/**
+ * Executable: the runtime and the launcher. Not node_modules' scripts (they run through the
+ * bundled node, and an executable `#!/usr/bin/env node` would claim a dependency on Debian's
+ * nodejs), nor shared objects (.node addons are loaded, not run).
+ */
+function executable(rel: string, mode: number): boolean {
+  if (rel.endsWith(".node") || rel.startsWith("opt/thingd/app/node_modules/")) return false;
+  return (mode & 0o111) !== 0;
+}
+
 /** Modes as dpkg expects (0755 dirs and executables, 0644 the rest, conffile kept) and every mtime = epoch. */
 function normalise(root: string, epoch: number): number {
   let kib = 0;
@@ -217,7 +228,7 @@ function normalise(root: string, epoch: number): number {
       chmodSync(f.abs, 0o755);
       kib += 1;
     } else {
-      if (!keepMode.has(f.rel)) chmodSync(f.abs, st.mode & 0o111 ? 0o755 : 0o644);
+      if (!keepMode.has(f.rel)) chmodSync(f.abs, executable(f.rel, st.mode) ? 0o755 : 0o644);
       kib += Math.ceil(st.size / 1024);
     }
     lutimesSync(f.abs, epoch, epoch);
@@ -258,10 +269,12 @@ export function buildDeb(o: BuildOptions): BuildResult {
   mkdirSync(root, { recursive: true });
   const runtime = path.join(REPO, ".cache/node", `${RUNTIME_MAJOR}-${arch.npmCpu}`);
 
+  log(`Node.js ${RUNTIME_MAJOR} runtime for ${arch.npmCpu}`);
   const nodeVersion = installRuntime(arch, runtime, root);
   installApp(arch, runtime, root);
   installSystemFiles(root, pkg.version, epoch);
   checkElfMachines(arch, root);
+  log("modes, mtimes, control files");
   const installedKiB = normalise(root, epoch);
   writeControl(root, { version: pkg.version, arch: o.arch, nodeVersion, installedKiB }, epoch);
 
@@ -278,7 +291,7 @@ export function buildDeb(o: BuildOptions): BuildResult {
     requireTool("lintian", "lintian");
     log("lintian");
     try {
-      lintian = run("lintian", ["--fail-on", "error", "--no-tag-display-limit", deb], { stdio: ["ignore", "pipe", "pipe"] });
+      lintian = run("lintian", ["--fail-on", "error", "--tag-display-limit", "0", deb], { stdio: ["ignore", "pipe", "pipe"] });
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string };
       throw new Error(`lintian reports errors (fix them, or override them with a reason in scripts/package/debian/lintian-overrides and docs/packaging.md):\n${e.stdout ?? ""}${e.stderr ?? ""}`);

@@ -85,11 +85,12 @@ export function controlFile(f: ControlFields): string {
     "Section: net",
     "Priority: optional",
     "Description: XMPP IoT Thing agent for Raspberry Pi and embedded Linux boards",
-    " thingd polls the sensors wired to the board (I2C, serial, GPIO, 1-wire, IIO),",
-    " registers with a Thing Registry (XEP-0347) so its owner can claim it, and answers",
-    " sensor-data readouts (XEP-0323) and control requests (XEP-0325) over XMPP.",
+    " thingd polls the sensors wired to the board (I2C, serial, GPIO, 1-wire,",
+    " IIO), registers with a Thing Registry (XEP-0347) so its owner can claim",
+    " it, and answers sensor-data readouts (XEP-0323) and control requests",
+    " (XEP-0325) over XMPP.",
     " .",
-    ` Self-contained: it brings its own Node.js ${f.nodeVersion} runtime under /opt/thingd/node.`,
+    ` Self-contained: it brings its own Node.js ${f.nodeVersion} runtime.`,
     "",
   ].join("\n");
 }

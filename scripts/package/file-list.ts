@@ -20,11 +20,23 @@ export const GYP_ADDONS = [
   { pkg: "epoll", output: "build/Release/epoll.node" },
 ] as const;
 
+/** Files of a package's repository that npm publishes by accident (lintian flags some). */
+const DEV_FILES = new Set([".npmignore", ".gitattributes", ".gitignore", ".gitmodules", ".travis.yml", ".eslintrc", ".eslintrc.json", ".editorconfig", ".prettierrc", "index.html"]);
+const PACKAGE_DEV_DIRS = new Set(["test", "tests", "__tests__", "example", "examples", "integration-test", "benchmarks", ".github"]);
+
 /**
  * True for a path under node_modules/ that must not ship for this target: serialport's prebuilt
  * binaries for other platforms (and musl), node-gyp's build intermediates (only the .node stays).
  */
 export function pruneModulePath(rel: string, arch: ArchInfo): boolean {
+  if (!rel.startsWith("node_modules/")) return false;
+  // npm's command links: the package runs its modules through /usr/bin/thingd, never a .bin.
+  if (rel === "node_modules/.bin") return true;
+  const base = rel.slice(rel.lastIndexOf("/") + 1);
+  if (DEV_FILES.has(base)) return true;
+  // A package's own tests, examples and docs site: never loaded at run time.
+  const m = /^node_modules\/(?:@[^/]+\/)?[^/]+\/([^/]+)$/.exec(rel);
+  if (m && PACKAGE_DEV_DIRS.has(m[1]!)) return true;
   const prebuilds = "node_modules/@serialport/bindings-cpp/prebuilds/";
   if (rel.startsWith(prebuilds)) {
     const rest = rel.slice(prebuilds.length);

@@ -36,6 +36,19 @@ describe("file-list", () => {
     expect(pruneModulePath("node_modules/i2c-bus/i2c-bus.js", arm)).toBe(false);
   });
 
+  it("drops a package's tests, examples, repository files and npm's .bin links, not its code", () => {
+    const arm = archInfo("arm64");
+    expect(pruneModulePath("node_modules/.bin", arm)).toBe(true);
+    expect(pruneModulePath("node_modules/pino/test", arm)).toBe(true);
+    expect(pruneModulePath("node_modules/i2c-bus/integration-test", arm)).toBe(true);
+    expect(pruneModulePath("node_modules/@xmpp/jid/example", arm)).toBe(true);
+    expect(pruneModulePath("node_modules/file-uri-to-path/.npmignore", arm)).toBe(true);
+    expect(pruneModulePath("node_modules/pino/index.html", arm)).toBe(true);
+    expect(pruneModulePath("node_modules/pino/lib/tools.js", arm)).toBe(false);
+    expect(pruneModulePath("node_modules/zod/v4/core/tests", arm)).toBe(false);
+    expect(pruneModulePath("dist/test", arm)).toBe(false);
+  });
+
   it("drops koffi's musl build of the target", () => {
     expect(pruneModulePath("node_modules/@koromix/koffi-linux-arm64/musl_arm64/koffi.node", archInfo("arm64"))).toBe(true);
     expect(pruneModulePath("node_modules/@koromix/koffi-linux-arm64/linux_arm64/koffi.node", archInfo("arm64"))).toBe(false);
