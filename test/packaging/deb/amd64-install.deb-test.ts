@@ -19,7 +19,7 @@ import { releaseDeb, requireTool, run, VERSION, wrapFor } from "./deb-helpers.js
 const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: "utf8" });
 const installed = (): boolean => {
   try {
-    return sh("dpkg-query", ["-W", "-f=${Status}", "thingd"]).includes("installed");
+    return execFileSync("dpkg-query", ["-W", "-f=${Status}", "thingd"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).includes("installed");
   } catch {
     return false;
   }
