@@ -150,14 +150,27 @@ function installApp(arch: ArchInfo, runtime: string, root: string): void {
   // --ignore-scripts: nothing of the target's runs on the build machine; the gyp addons are
   // built below, the others ship prebuilt binaries. --cpu picks koffi's package for the target.
   log(`npm ci --omit=dev for linux-${arch.npmCpu}`);
-  run(npm[0], [...npm.slice(1), "ci", "--omit=dev", "--ignore-scripts", "--os=linux", `--cpu=${arch.npmCpu}`, "--libc=glibc", "--no-audit", "--no-fund", "--prefer-offline"], {
-    cwd: app,
-    env,
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  const cross = arch.toolPrefix
-    ? { CC: `${arch.toolPrefix}gcc`, CXX: `${arch.toolPrefix}g++`, LINK: `${arch.toolPrefix}g++`, AR: `${arch.toolPrefix}ar` }
-    : {};
+  run(
+    npm[0],
+    [
+      ...npm.slice(1),
+      "ci",
+      "--omit=dev",
+      "--ignore-scripts",
+      "--os=linux",
+      `--cpu=${arch.npmCpu}`,
+      "--libc=glibc",
+      "--no-audit",
+      "--no-fund",
+      "--prefer-offline",
+    ],
+    {
+      cwd: app,
+      env,
+      stdio: ["ignore", "inherit", "inherit"],
+    },
+  );
+  const cross = arch.toolPrefix ? { CC: `${arch.toolPrefix}gcc`, CXX: `${arch.toolPrefix}g++`, LINK: `${arch.toolPrefix}g++`, AR: `${arch.toolPrefix}ar` } : {};
   if (arch.toolPrefix) requireTool(`${arch.toolPrefix}g++`, "g++-aarch64-linux-gnu");
   for (const addon of GYP_ADDONS) {
     const dir = path.join(app, "node_modules", addon.pkg);
@@ -294,7 +307,9 @@ export function buildDeb(o: BuildOptions): BuildResult {
       lintian = run("lintian", ["--fail-on", "error", "--tag-display-limit", "0", deb], { stdio: ["ignore", "pipe", "pipe"] });
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string };
-      throw new Error(`lintian reports errors (fix them, or override them with a reason in scripts/package/debian/lintian-overrides and docs/packaging.md):\n${e.stdout ?? ""}${e.stderr ?? ""}`);
+      throw new Error(
+        `lintian reports errors (fix them, or override them with a reason in scripts/package/debian/lintian-overrides and docs/packaging.md):\n${e.stdout ?? ""}${e.stderr ?? ""}`,
+      );
     }
   }
   return { deb, debBytes: statSync(deb).size, installedKiB, lintian };

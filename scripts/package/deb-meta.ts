@@ -105,7 +105,8 @@ export const CONFFILES: readonly string[] = [LAYOUT.config];
 export function packagedUnit(unit: string): string {
   const from = /^ExecStart=\/usr\/bin\/node \/opt\/thingd\/dist\/agent\/main\.js (run .*)$/m;
   const m = from.exec(unit);
-  if (!m) throw new Error("systemd/thingd.service: ExecStart is not '/usr/bin/node /opt/thingd/dist/agent/main.js run ...'; update scripts/package/deb-meta.ts");
+  if (!m)
+    throw new Error("systemd/thingd.service: ExecStart is not '/usr/bin/node /opt/thingd/dist/agent/main.js run ...'; update scripts/package/deb-meta.ts");
   return unit.replace(from, `ExecStart=${LAYOUT.node} ${LAYOUT.entry} ${m[1]}`);
 }
 

@@ -21,7 +21,18 @@ export const GYP_ADDONS = [
 ] as const;
 
 /** Files of a package's repository that npm publishes by accident (lintian flags some). */
-const DEV_FILES = new Set([".npmignore", ".gitattributes", ".gitignore", ".gitmodules", ".travis.yml", ".eslintrc", ".eslintrc.json", ".editorconfig", ".prettierrc", "index.html"]);
+const DEV_FILES = new Set([
+  ".npmignore",
+  ".gitattributes",
+  ".gitignore",
+  ".gitmodules",
+  ".travis.yml",
+  ".eslintrc",
+  ".eslintrc.json",
+  ".editorconfig",
+  ".prettierrc",
+  "index.html",
+]);
 const PACKAGE_DEV_DIRS = new Set(["test", "tests", "__tests__", "example", "examples", "integration-test", "benchmarks", ".github"]);
 
 /**

@@ -53,7 +53,9 @@ describe("deb-meta", () => {
   });
 
   it("launcher and sensor map name only installed paths", () => {
-    expect(launcherScript()).toBe('#!/bin/sh\n# thingd\'s launcher (Debian package): the bundled Node.js runs the bundled app.\nexec /opt/thingd/node/bin/node /opt/thingd/app/dist/agent/main.js "$@"\n');
+    expect(launcherScript()).toBe(
+      '#!/bin/sh\n# thingd\'s launcher (Debian package): the bundled Node.js runs the bundled app.\nexec /opt/thingd/node/bin/node /opt/thingd/app/dist/agent/main.js "$@"\n',
+    );
     const map = packagedSensorMap(repoFile("examples/sensors.yaml"));
     expect(map).toContain("$schema=/opt/thingd/app/schema/sensor-map.schema.json");
     expect(map).toContain("password_file: /etc/thingd/password");
@@ -67,9 +69,12 @@ describe("deb-meta", () => {
   });
 
   it("md5sums are sorted by path, without a leading slash", () => {
-    expect(md5sumsFile([{ path: "usr/bin/thingd", md5: "b".repeat(32) }, { path: "/opt/a", md5: "a".repeat(32) }])).toBe(
-      `${"a".repeat(32)}  opt/a\n${"b".repeat(32)}  usr/bin/thingd\n`,
-    );
+    expect(
+      md5sumsFile([
+        { path: "usr/bin/thingd", md5: "b".repeat(32) },
+        { path: "/opt/a", md5: "a".repeat(32) },
+      ]),
+    ).toBe(`${"a".repeat(32)}  opt/a\n${"b".repeat(32)}  usr/bin/thingd\n`);
   });
 
   it("reads the ELF machine of a binary, and nothing from other files", () => {

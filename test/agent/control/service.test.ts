@@ -108,7 +108,8 @@ describe("ControlService", () => {
     await sensors.apply([entry("a", 4), entry("b", 5, { safe_state: "on" })]);
     const svc = new ControlService(() => sensors.pollers, () => true, log);
     expect(code(await call(svc, "owner@x/app", setEl(bool("output", "true"))))).toBe("OK");
-    const [a, b] = FakeGpio.instances;
+    // The two outputs open concurrently: find each by its line, not by construction order.
+    const [a, b] = [...FakeGpio.instances].sort((x, y) => x.gpio - y.gpio);
     expect([a!.physical, b!.physical]).toStrictEqual([1, 1]);
     await sensors.apply([entry("b", 5, { safe_state: "on", initial: "off" })]); // a removed; b's options unchanged
     expect([a!.physical, a!.unexported, b!.unexported]).toStrictEqual([0, true, false]);

@@ -24,7 +24,10 @@ const installed = (): boolean => {
     return false;
   }
 };
-const hasEntry = (db: "passwd" | "group", name: string): boolean => readFileSync(`/etc/${db}`, "utf8").split("\n").some((l) => l.startsWith(`${name}:`));
+const hasEntry = (db: "passwd" | "group", name: string): boolean =>
+  readFileSync(`/etc/${db}`, "utf8")
+    .split("\n")
+    .some((l) => l.startsWith(`${name}:`));
 
 let deb: string;
 let installOutput: string;
@@ -77,7 +80,9 @@ describe("amd64 .deb installed with dpkg -i", () => {
 
   it("the installed unit passes systemd-analyze verify", async () => {
     const unit = "/lib/systemd/system/thingd.service";
-    expect(readFileSync(unit, "utf8")).toMatch(/^ExecStart=\/opt\/thingd\/node\/bin\/node \/opt\/thingd\/app\/dist\/agent\/main\.js run -c \/etc\/thingd\/sensors\.yaml$/m);
+    expect(readFileSync(unit, "utf8")).toMatch(
+      /^ExecStart=\/opt\/thingd\/node\/bin\/node \/opt\/thingd\/app\/dist\/agent\/main\.js run -c \/etc\/thingd\/sensors\.yaml$/m,
+    );
     const r = await run("systemd-analyze", ["verify", unit]).catch((e: { stdout: string; stderr: string; code: number }) => e);
     const out = `${r.stdout}${r.stderr}`;
     expect("code" in r ? r.code : 0, out).toBe(0);
@@ -140,7 +145,14 @@ describe("amd64 .deb: purge", () => {
     await writeFile("/etc/thingd/password", "secret\n");
     await run("dpkg", ["--purge", "thingd"]);
     expect(installed()).toBe(false);
-    for (const p of ["/opt/thingd", "/usr/bin/thingd", "/lib/systemd/system/thingd.service", "/etc/thingd", "/var/lib/thingd", "/etc/systemd/system/multi-user.target.wants/thingd.service"]) {
+    for (const p of [
+      "/opt/thingd",
+      "/usr/bin/thingd",
+      "/lib/systemd/system/thingd.service",
+      "/etc/thingd",
+      "/var/lib/thingd",
+      "/etc/systemd/system/multi-user.target.wants/thingd.service",
+    ]) {
       expect(existsSync(p), p).toBe(false);
     }
     expect(hasEntry("passwd", "thingd")).toBe(false);

@@ -34,33 +34,44 @@ afterAll(async () => {
 const thingd = (...args: string[]) => run(program[0]!, [...program.slice(1), ...args], { timeout: EMULATED });
 
 describe("arm64 .deb under qemu-user", () => {
-  it("is an arm64 runtime of the pinned major, not the host's node", async () => {
-    const { stdout } = await run(program[0]!, [...program.slice(1, 4), "-p", "`${process.arch} ${process.versions.node}`"], { timeout: EMULATED });
-    expect(stdout.trim()).toMatch(/^arm64 24\.\d+\.\d+$/);
-  }, EMULATED);
+  it(
+    "is an arm64 runtime of the pinned major, not the host's node",
+    async () => {
+      const { stdout } = await run(program[0]!, [...program.slice(1, 4), "-p", "`${process.arch} ${process.versions.node}`"], { timeout: EMULATED });
+      expect(stdout.trim()).toMatch(/^arm64 24\.\d+\.\d+$/);
+    },
+    EMULATED,
+  );
 
-  it("--version prints the package version", async () => {
-    const { stdout } = await thingd("--version");
-    expect(stdout.trim()).toBe(VERSION);
-  }, EMULATED);
+  it(
+    "--version prints the package version",
+    async () => {
+      const { stdout } = await thingd("--version");
+      expect(stdout.trim()).toBe(VERSION);
+    },
+    EMULATED,
+  );
 
-  it("check and read work on a simulated sensor", async () => {
-    const map = path.join(root, "sensors.yaml");
-    await writeFile(
-      map,
-      `xmpp:\n  service: xmpp://127.0.0.1:5222\n  jid: thing@localhost\n  password: unused\nstate_dir: ./state\nsensors:\n${ROOM_SENSOR}`,
-    );
-    expect((await thingd("check", "-c", map)).stdout).toContain("OK (1 sensor)");
-    const read = (await thingd("read", "-c", map)).stdout;
-    expect(read).toMatch(/^room\s+temperature\s+21\.4\s+°C$/m);
-  }, EMULATED);
+  it(
+    "check and read work on a simulated sensor",
+    async () => {
+      const map = path.join(root, "sensors.yaml");
+      await writeFile(map, `xmpp:\n  service: xmpp://127.0.0.1:5222\n  jid: thing@localhost\n  password: unused\nstate_dir: ./state\nsensors:\n${ROOM_SENSOR}`);
+      expect((await thingd("check", "-c", map)).stdout).toContain("OK (1 sensor)");
+      const read = (await thingd("read", "-c", map)).stdout;
+      expect(read).toMatch(/^room\s+temperature\s+21\.4\s+°C$/m);
+    },
+    EMULATED,
+  );
 
-  it("loads i2c-bus, onoff (epoll), serialport and koffi, and calls into each loaded binary", async () => {
-    // Written into the unpacked app so require() resolves its node_modules.
-    const probe = path.join(root, LAYOUT.app, "native-probe.cjs");
-    await writeFile(
-      probe,
-      `const out = {};
+  it(
+    "loads i2c-bus, onoff (epoll), serialport and koffi, and calls into each loaded binary",
+    async () => {
+      // Written into the unpacked app so require() resolves its node_modules.
+      const probe = path.join(root, LAYOUT.app, "native-probe.cjs");
+      await writeFile(
+        probe,
+        `const out = {};
 const koffi = require("koffi");
 out.koffiGetpid = koffi.load("libc.so.6").func("int getpid()")() === process.pid;
 require("i2c-bus");
@@ -79,22 +90,24 @@ function done() {
   console.log(JSON.stringify(out));
 }
 `,
-    );
-    const { stdout } = await run(program[0]!, [...program.slice(1, 4), probe], { timeout: EMULATED, cwd: path.dirname(probe) });
-    const out = JSON.parse(stdout) as Record<string, unknown>;
-    expect(out).toStrictEqual({
-      koffiGetpid: true,
-      gpioAccessible: "boolean",
-      epoll: "created and closed",
-      serial: expect.stringMatching(/ENOENT|No such file/),
-      native: [
-        "@koromix/koffi-linux-arm64/linux_arm64/koffi.node",
-        "@serialport/bindings-cpp/prebuilds/linux-arm64/@serialport+bindings-cpp.armv8.glibc.node",
-        "epoll/build/Release/epoll.node",
-        "i2c-bus/build/Release/i2c.node",
-      ],
-    });
-  }, EMULATED);
+      );
+      const { stdout } = await run(program[0]!, [...program.slice(1, 4), probe], { timeout: EMULATED, cwd: path.dirname(probe) });
+      const out = JSON.parse(stdout) as Record<string, unknown>;
+      expect(out).toStrictEqual({
+        koffiGetpid: true,
+        gpioAccessible: "boolean",
+        epoll: "created and closed",
+        serial: expect.stringMatching(/ENOENT|No such file/),
+        native: [
+          "@koromix/koffi-linux-arm64/linux_arm64/koffi.node",
+          "@serialport/bindings-cpp/prebuilds/linux-arm64/@serialport+bindings-cpp.armv8.glibc.node",
+          "epoll/build/Release/epoll.node",
+          "i2c-bus/build/Release/i2c.node",
+        ],
+      });
+    },
+    EMULATED,
+  );
 });
 
 describe("arm64 .deb under qemu-user: run against Prosody", () => {
@@ -110,23 +123,34 @@ describe("arm64 .deb under qemu-user: run against Prosody", () => {
     });
     registry = await startRegistry(server, { domain: "registry.localhost", secret: "registry-secret" });
     const map = path.join(root, "run.yaml");
-    await writeFile(map, `${localXmppSection(server, { resource: "gateway", password: "thing-pw" })}registry:\n  jid: registry.localhost\naccess:\n  readers: [reader@localhost]\nstate_dir: ./run-state\nsensors:\n${ROOM_SENSOR}`);
+    await writeFile(
+      map,
+      `${localXmppSection(server, { resource: "gateway", password: "thing-pw" })}registry:\n  jid: registry.localhost\naccess:\n  readers: [reader@localhost]\nstate_dir: ./run-state\nsensors:\n${ROOM_SENSOR}`,
+    );
     agent = runThingd(["run", "-c", map], {}, wrapFor(program));
   }, EMULATED);
 
   afterAll(() => tearDown({ clients, agent, components: [registry], server }));
 
-  it("comes online and registers with the Thing Registry", async () => {
-    await agent!.waitForLog((l) => l.msg === "online", EMULATED);
-    const reg = await registry!.waitForRegistration(() => true, EMULATED);
-    expect(reg.from).toBe("thing@localhost/gateway");
-    expect(reg.tags.KEY?.value).toMatch(/^[0-9a-f]{32}$/);
-  }, EMULATED * 2);
+  it(
+    "comes online and registers with the Thing Registry",
+    async () => {
+      await agent!.waitForLog((l) => l.msg === "online", EMULATED);
+      const reg = await registry!.waitForRegistration(() => true, EMULATED);
+      expect(reg.from).toBe("thing@localhost/gateway");
+      expect(reg.tags.KEY?.value).toMatch(/^[0-9a-f]{32}$/);
+    },
+    EMULATED * 2,
+  );
 
-  it("answers a momentary readout from the harness client", async () => {
-    const reader = await clients.client("reader");
-    const r = await reader.read("thing@localhost/gateway", { momentary: "true" }, [xml("node", { nodeId: "room" })]);
-    expect(r.reply.attrs.type).toBe("result");
-    expect(r.fields.map((f) => [f.node, f.name, f.value, f.unit])).toStrictEqual([["room", "temperature", "21.40", "°C"]]);
-  }, EMULATED);
+  it(
+    "answers a momentary readout from the harness client",
+    async () => {
+      const reader = await clients.client("reader");
+      const r = await reader.read("thing@localhost/gateway", { momentary: "true" }, [xml("node", { nodeId: "room" })]);
+      expect(r.reply.attrs.type).toBe("result");
+      expect(r.fields.map((f) => [f.node, f.name, f.value, f.unit])).toStrictEqual([["room", "temperature", "21.40", "°C"]]);
+    },
+    EMULATED,
+  );
 });

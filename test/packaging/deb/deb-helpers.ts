@@ -32,7 +32,9 @@ export function requireTool(tool: string, install: string): void {
 export function requireArm64Userland(): void {
   requireTool("qemu-aarch64-static", "sudo apt-get install -y qemu-user-static");
   if (!existsSync("/lib/ld-linux-aarch64.so.1") || !existsSync("/usr/lib/aarch64-linux-gnu/libstdc++.so.6")) {
-    throw new Error("arm64 libc/libstdc++ missing: sudo dpkg --add-architecture arm64 && sudo apt-get update && sudo apt-get install -y libc6:arm64 libstdc++6:arm64");
+    throw new Error(
+      "arm64 libc/libstdc++ missing: sudo dpkg --add-architecture arm64 && sudo apt-get update && sudo apt-get install -y libc6:arm64 libstdc++6:arm64",
+    );
   }
 }
 
