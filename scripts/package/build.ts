@@ -293,7 +293,10 @@ export function buildDeb(o: BuildOptions): BuildResult {
 
   const deb = path.join(outDir, debFileName(pkg.version, o.arch));
   log(`dpkg-deb --build -> ${deb}`);
-  run("dpkg-deb", ["--root-owner-group", "-Zxz", "--threads-max=1", "--build", root, deb], {
+  // --threads-max=2, not 1 nor "all cores": liblzma's multi-threaded encoder cuts the input into
+  // the same blocks whatever the thread count, so its output is the same on any machine; the
+  // single-threaded encoder (1) gives other bytes and takes twice as long on a 2-core runner.
+  run("dpkg-deb", ["--root-owner-group", "-Zxz", "--threads-max=2", "--build", root, deb], {
     env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch) },
     stdio: ["ignore", "ignore", "inherit"],
   });
