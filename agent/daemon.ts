@@ -16,11 +16,12 @@ import { StateStore } from "./ownership/state.js";
 import { Thing } from "./thing.js";
 import { VERSION } from "./version.js";
 import { openHistory } from "./history/open.js";
+import type { Reading } from "./sensors/poller.js";
 import { createHealthMonitor, schedulerSilenceLimitMs, startWatchdog } from "./ops/watchdog.js";
 
 export async function runDaemon(config: ThingConfig, log: Logger): Promise<number> {
   const startedAt = new Date();
-  // Install handlers first: Node's default for SIGHUP is to exit (prior-art.md §D).
+  // Install handlers first: Node's default for SIGHUP is to exit (docs/pitfalls.md "systemd: restarts and signals").
   let stopRequested: (signal: string) => void = () => {};
   const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
   const onSignal = (signal: NodeJS.Signals) => stopRequested(signal);
@@ -45,31 +46,34 @@ export async function runDaemon(config: ThingConfig, log: Logger): Promise<numbe
   const store = new StateStore(config.stateDir, log.child({ module: "state" }));
   await store.load();
   const history = openHistory(config, log.child({ module: "history" }));
-  const sensors = new SensorSet(createBusFactory(), log, history && ((nodeId, reading) => history.append(nodeId, reading.fields)));
+  // Every good reading: the history store, then event pushes and alerts (once the Thing exists).
+  let toPeople: ((nodeId: string, reading: Reading) => void) | undefined;
+  const sensors = new SensorSet(createBusFactory(), log, (nodeId, reading) => {
+    history?.append(nodeId, reading.fields);
+    toPeople?.(nodeId, reading);
+  });
   await sensors.apply(config.sensors);
   const historySource = history && { store: history, maxFieldsPerRequest: config.history?.maxFieldsPerRequest ?? 5000 };
-  const thing = new Thing({ config, pollers: () => sensors.pollers, store, log, ...(ca ? { ca } : {}), ...(historySource && { history: historySource }) });
+  const snapshot = () =>
+    buildStatusSnapshot({
+      pollers: sensors.pollers,
+      supervisor: thing.supervisor,
+      state: store.state,
+      jid: config.xmpp.jid,
+      registryJid: config.registry.jid,
+      startedAt,
+      version: VERSION,
+      memoryUsage: process.memoryUsage(),
+      pid: process.pid,
+      now: new Date(),
+    });
+  const thing: Thing = new Thing({ config, pollers: () => sensors.pollers, store, log, status: snapshot, ...(ca ? { ca } : {}), ...(historySource && { history: historySource }) });
+  toPeople = (nodeId, reading) => thing.onReading(nodeId, reading);
   const count = () => sensors.pollers.length;
   const xmppStatus = (state: string) => `XMPP ${state}; ${count()} sensor${count() === 1 ? "" : "s"} polling`;
   thing.supervisor.on("state", (state: string) => notifier.status(xmppStatus(state)));
   thing.start();
-  const status = await startStatusServer(
-    config.stateDir,
-    () =>
-      buildStatusSnapshot({
-        pollers: sensors.pollers,
-        supervisor: thing.supervisor,
-        state: store.state,
-        jid: config.xmpp.jid,
-        registryJid: config.registry.jid,
-        startedAt,
-        version: VERSION,
-        memoryUsage: process.memoryUsage(),
-        pid: process.pid,
-        now: new Date(),
-      }),
-    log.child({ module: "status" }),
-  );
+  const status = await startStatusServer(config.stateDir, snapshot, log.child({ module: "status" }));
   // Ready once sensors are open and polling, not when XMPP is online: a server outage must not
   // fail start-up (the supervisor keeps reconnecting and STATUS= shows it).
   notifier.ready(xmppStatus(thing.supervisor.state));

@@ -6,7 +6,7 @@
 // the syslog priority of its pino level and `journalctl -p warning -u thingd` works. Elsewhere
 // the lines stay plain JSON (tests and `pino-pretty` parse them). The prefixing destination is
 // a synchronous wrapper in this thread: no worker-thread transport (a thread is costly on a
-// one-core Pi Zero, and lines buffered in a worker are lost on a fast exit: prior-art.md §D).
+// one-core Pi Zero, and lines buffered in a worker are lost on a fast exit: docs/pitfalls.md "Logging").
 import { fstatSync } from "node:fs";
 import { pino, type Logger, type DestinationStream, type LevelWithSilent } from "pino";
 

@@ -25,6 +25,11 @@ import { Supervisor } from "./transport/supervisor.js";
 import type { XmppConnection } from "./transport/connection.js";
 import type { BackoffPolicy } from "./transport/backoff.js";
 import type { HistorySource } from "./history/outcomes.js";
+import { People, PEOPLE_FEATURES } from "./people/people.js";
+import { ThingApi, type Reading } from "./people/thing-api.js";
+import { DEFAULT_EVENT_LIMITS } from "./events/manager.js";
+import { buildCaps, capsVerOf, CAPS_NODE } from "./protocol/caps.js";
+import { buildStatusSnapshot, type StatusSnapshot } from "./ops/status.js";
 
 export interface ThingOptions {
   config: ThingConfig;
@@ -39,6 +44,8 @@ export interface ThingOptions {
   history?: HistorySource;
   /** Who may use XEP-0325 control; default: owner, else provisioning canControl, else `access.controllers`. */
   authorizeControl?: ControlAuthorizer;
+  /** The status snapshot (`thingd status`, chat `status`); default: built from what the Thing knows. */
+  status?: () => StatusSnapshot;
 }
 
 export class Thing {
@@ -54,6 +61,9 @@ export class Thing {
   readonly #log: Logger;
   #configOwner: string | undefined;
   readonly #subscriptions: Subscriptions;
+  /** Chat, ad-hoc commands, event pushes and alerts (docs/people.md). */
+  readonly people: People;
+  #peopleConfig: Pick<ThingConfig, "subscriptions" | "alerts">;
 
   constructor(private readonly o: ThingOptions) {
     const { config, store } = o;
@@ -125,15 +135,58 @@ export class Thing {
       canRead: (from) => this.provisioning !== undefined || this.access.canRead(from),
     });
 
+    const startedAt = new Date();
+    const livePollers = typeof pollers === "function" ? pollers : () => pollers;
+    const api: ThingApi = new ThingApi({
+      pollers: livePollers,
+      access: this.access,
+      control: this.control,
+      status:
+        o.status ??
+        ((): StatusSnapshot =>
+          buildStatusSnapshot({
+            pollers: livePollers(),
+            supervisor: this.supervisor,
+            state: store.state,
+            jid: config.xmpp.jid,
+            registryJid: config.registry.jid,
+            startedAt,
+            version: VERSION,
+            memoryUsage: process.memoryUsage(),
+            pid: process.pid,
+            now: new Date(),
+          })),
+    });
+    this.#peopleConfig = config;
+    this.people = new People({
+      api,
+      send: (...stanzas) => this.supervisor.send(...stanzas),
+      ownJid: () => config.xmpp.jid,
+      owner: () => store.state.owner ?? this.#configOwner,
+      eventLimits: () => this.#peopleConfig.subscriptions ?? DEFAULT_EVENT_LIMITS,
+      alerts: config.alerts ?? [],
+      log: o.log,
+    });
+
     const name = `thingd ${config.xmpp.resource}`;
     this.#router = new IqRouter(this.#log, config.xmpp.domain)
       .on("get", NS_SENSORDATA, "req", this.sensorData.handleRequest)
       .on("get,set", NS_SENSORDATA, "cancel", this.sensorData.handleCancel)
       .on("get", NS_DISCO_INFO, "query", ({ child }) => {
-        if (child.attrs.node) throw new ProtocolError("item-not-found", `Unknown node "${child.attrs.node}".`);
-        return buildDiscoInfo(name, undefined, this.control.hasParameters ? [NS_CONTROL] : []);
+        const node = child.attrs.node;
+        const info = this.#discoInfo(name);
+        if (node === `${CAPS_NODE}#${capsVerOf(info)}`) return this.#discoInfo(name, node); // XEP-0115 §6.2
+        if (node) {
+          const own = this.people.discoInfo(node);
+          if (!own) throw new ProtocolError("item-not-found", `Unknown node "${node}".`);
+          return own;
+        }
+        return info;
       })
-      .on("get", NS_DISCO_ITEMS, "query", ({ child }) => buildDiscoItems(child.attrs.node))
+      .on("get", NS_DISCO_ITEMS, "query", async ({ stanza, child, from }) => {
+        const node = child.attrs.node;
+        return (await this.people.discoItems(node, from, stanza.attrs.to ?? config.xmpp.jid)) ?? buildDiscoItems(node);
+      })
       .on("get", NS_PING, "ping", () => undefined)
       .on("get", NS_VERSION, "query", () => buildVersion("thingd", VERSION, `${os.type()} ${os.release()}`));
     for (const ns of DISCOVERY_NAMESPACES) {
@@ -143,12 +196,28 @@ export class Thing {
         .on("set", ns, "disowned", this.registration.handleDisowned);
     }
     if (this.provisioning) this.#router.on("set", NS_PROVISIONING, "clearCache", this.provisioning.handleClearCache);
-    // The IEEE successor dialect (protocol.md §1.8), in each of its namespaces; IoTGateway
+    // The IEEE successor dialect (docs/protocol.md §1.8), in each of its namespaces; IoTGateway
     // accepts <req> and <cancel> in get and set alike.
     for (const ns of IEEE_NAMESPACES) {
       this.#router.on("get,set", ns, "req", this.sensorData.handleRequest).on("get,set", ns, "cancel", this.sensorData.handleCancel);
     }
     this.#router.on("set", NS_CONTROL, "set", this.control.handleSet).on("get", NS_CONTROL, "getForm", this.control.handleGetForm);
+    this.people.route(this.#router);
+  }
+
+  #discoInfo(name: string, node?: string): Element {
+    return buildDiscoInfo(name, node, [...(this.control.hasParameters ? [NS_CONTROL] : []), ...PEOPLE_FEATURES]);
+  }
+
+  /** Every good reading of every sensor (event pushes and alerts come from these). */
+  onReading(nodeId: string, reading: Reading): void {
+    this.people.onReading(nodeId, reading);
+  }
+
+  /** Apply reloaded `subscriptions` limits and `alerts` (SIGHUP). */
+  updatePeople(config: Pick<ThingConfig, "subscriptions" | "alerts">): void {
+    this.#peopleConfig = config;
+    this.people.alerts.setRules(config.alerts ?? []);
   }
 
   /** Apply a reloaded `access` section (SIGHUP); takes effect for the next request. */
@@ -160,11 +229,13 @@ export class Thing {
 
   start(): void {
     this.supervisor.start();
+    this.people.start();
   }
 
   async stop(): Promise<void> {
     this.registration.stop();
     this.sensorData.cancelAll();
+    this.people.stop();
     await this.supervisor.stop();
   }
 
@@ -184,11 +255,13 @@ export class Thing {
         }
         if (stanza.name === "presence") {
           this.registration.handlePresence(stanza);
+          this.people.handlePresence(stanza);
           return void (await this.#subscriptions.handle(stanza));
         }
         if (stanza.name === "message" && this.provisioning) await this.provisioning.handleMessage(stanza);
         const set = stanza.name === "message" && stanza.attrs.type !== "error" ? stanza.getChild("set", NS_CONTROL) : undefined;
         if (set) return void this.control.handleMessage(stanza, set); // fire-and-forget: no reply (§3.2)
+        if (stanza.name === "message" && (await this.people.handleMessage(stanza))) return undefined;
       } catch (err) {
         // Nothing from the network may crash the agent.
         this.#log.error({ err, stanza: stanza.toString().slice(0, 500) }, "failed to handle stanza");
@@ -198,14 +271,15 @@ export class Thing {
     });
   }
 
-  /** Every new session: roster, initial presence, registration (protocol.md §4). */
+  /** Every new session: roster, initial presence, registration (docs/protocol.md §4). */
   async #online(conn: XmppConnection): Promise<void> {
     try {
       await conn.iqCaller.request(xml("iq", { type: "get" }, xml("query", { xmlns: NS_ROSTER })), 15_000);
     } catch (err) {
       this.#log.warn({ err }, "roster request failed");
     }
-    await conn.entity.send(xml("presence", {}));
+    // XEP-0115 caps: clients see our commands and features without asking (docs/people.md).
+    await conn.entity.send(xml("presence", {}, buildCaps(capsVerOf(this.#discoInfo(`thingd ${this.o.config.xmpp.resource}`)))));
     await this.registration.ensureRegistered();
   }
 }

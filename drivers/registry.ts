@@ -1,4 +1,4 @@
-// Every driver, by sensor-map name. Adding a driver: one file, one test, one line here.
+// Every driver, by sensor-map name. Adding a driver (docs/adding-a-driver.md): one file, one test and its fixture, one line here.
 import type { AnyDriverDefinition } from "./types.js";
 import { simulated } from "./simulated.js";
 import { pms5003 } from "./serial/pms5003.js";

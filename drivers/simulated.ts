@@ -1,6 +1,6 @@
 // Simulated sensor: fields declared in the sensor map, values from a seeded random walk
 // (or fixed). Used by the demo and the tests; it can be made to fail or hang on demand.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 import { sleep } from "./sleep.js";
 import { UNITS, type DriverDefinition, type Field, type Sensor } from "./types.js";
@@ -14,6 +14,8 @@ const fieldSchema = z
     decimals: z.number().int().min(0).max(10).default(1),
     /** A fixed value instead of the random walk. */
     value: z.number().optional(),
+    /** Read the value from this file's first line on every read (tests and demos inject values). */
+    value_file: z.string().min(1).optional(),
   })
   .strict()
   .refine((f) => f.min <= f.max, { message: "expected min <= max", path: ["max"] });
@@ -51,6 +53,17 @@ export function step(current: number, min: number, max: number, r: number): numb
   return Math.min(max, Math.max(min, next));
 }
 
+/** The number on the first line of `file`, if there is one. */
+function fileValue(file: string | undefined): number | undefined {
+  if (file === undefined) return undefined;
+  try {
+    const n = Number(readFileSync(file, "utf8").split("\n", 1)[0]!.trim());
+    return Number.isFinite(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function isFailing(fail: boolean | string): boolean {
   return typeof fail === "string" ? existsSync(fail) : fail;
 }
@@ -76,7 +89,7 @@ export const simulated: DriverDefinition<SimulatedConfig> = {
         if (isFailing(config.fail)) throw new Error("simulated failure");
         const timestamp = new Date();
         return config.fields.map((f, i): Field => {
-          const value = f.value ?? step(state[i]!, f.min, f.max, random());
+          const value = fileValue(f.value_file) ?? f.value ?? step(state[i]!, f.min, f.max, random());
           state[i] = value;
           return { type: "numeric", name: f.name, value, unit: f.unit, decimals: f.decimals, timestamp };
         });

@@ -1,4 +1,4 @@
-// The driver contract (see README "Adding a driver"). Drivers never import agent/.
+// The driver contract (docs/adding-a-driver.md walks through a driver). Drivers never import agent/.
 import type { Logger } from "pino";
 import type { z } from "zod";
 import type { BusFactory } from "./bus/types.js";
@@ -23,12 +23,12 @@ export const UNITS = [
 
 export type Unit = (typeof UNITS)[number];
 
-/** XEP-0323 historical periods (§1.1); a stored aggregate carries the period it covers. */
+/** XEP-0323 historical periods (docs/protocol.md §1.1); a stored aggregate carries the period it covers. */
 export type HistoricalKind =
   | "historicalSecond" | "historicalMinute" | "historicalHour" | "historicalDay" | "historicalWeek"
   | "historicalMonth" | "historicalQuarter" | "historicalYear" | "historicalOther";
 
-/** XEP-0323 field types (§1.1). Drivers produce the live kinds; history produces historical*. */
+/** XEP-0323 field types (§5.6; docs/protocol.md §1.1). Drivers produce the live kinds; history produces historical*. */
 export type FieldKind = "momentary" | "identity" | "status" | "computed" | "peak" | HistoricalKind;
 
 interface FieldBase {
@@ -44,7 +44,7 @@ export interface NumericField extends FieldBase {
   type: "numeric";
   value: number;
   unit: Unit;
-  /** Decimals to write; XEP-0323 has no nrDecimals, precision is the lexical form (§1.3). */
+  /** Decimals to write; XEP-0323 has no nrDecimals, precision is the lexical form (docs/protocol.md §1.3). */
   decimals: number;
 }
 export interface BooleanField extends FieldBase {
@@ -96,7 +96,7 @@ export type Field =
   | NumericField | BooleanField | StringField
   | IntField | LongField | DateField | TimeField | DateTimeField | DurationField | EnumField;
 
-/** A XEP-0325 control value (protocol.md §3.2), already checked against its lexical form. */
+/** A XEP-0325 control value (docs/protocol.md §3.2), already checked against its lexical form. */
 export type ControlValue =
   | { type: "boolean"; value: boolean }
   | { type: "int"; value: number } // 32-bit signed

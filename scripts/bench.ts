@@ -19,6 +19,7 @@ import { startProsody, type ProsodyServer } from "./lib/local-prosody.js";
 import { ReaderClient } from "./lib/reader-client.js";
 import { localXmppSection } from "./lib/sensor-map-yaml.js";
 import { buildReadoutMessages } from "../agent/protocol/sensordata.js";
+import { benchPeople } from "./bench-people.js";
 
 const MAIN = fileURLToPath(new URL("../agent/main.js", import.meta.url));
 const script = (name: string) => fileURLToPath(new URL(`./${name}.js`, import.meta.url));
@@ -329,6 +330,8 @@ async function main(): Promise<void> {
     row("  growth 10 → 100 → 1,000 nodes (ms)", `${scale[10]!.toFixed(1)} → ${scale[100]!.toFixed(1)} → ${scale[1000]!.toFixed(1)}`, "", undefined);
     row("CPU, 20 sensors at 1 Hz, no requests (% of a core)", cpuPct, "≤ 2", cpuPct <= 2);
 
+    // Pushed values (event subscriptions): its own Prosody and Thing, see scripts/bench-people.ts.
+    for (const r of await benchPeople({ quick: q })) row(r.name, r.value, r.target, r.pass);
     const w = [Math.max(...rows.map((r) => r.name.length)), Math.max(...rows.map((r) => r.value.length)), 7];
     console.log(`\nthingd benchmark (${q ? "--quick, " : ""}thingd with NODE_OPTIONS="${UNIT_NODE_OPTIONS}" from its unit; Prosody on loopback; n=${n} sequential, ${total} at ${inflight} in flight, soak ${soak}, CPU over ${cpuSeconds} s)`);
     console.log(`| ${"measure".padEnd(w[0]!)} | ${"value".padStart(w[1]!)} | ${"target".padEnd(w[2]!)} | result |`);

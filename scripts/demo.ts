@@ -12,6 +12,7 @@ import { startProsody, type ProsodyServer } from "./lib/local-prosody.js";
 import { startRegistry, type TestRegistry } from "./lib/test-registry.js";
 import { ReaderClient, type ReadResult } from "./lib/reader-client.js";
 import { localXmppSection } from "./lib/sensor-map-yaml.js";
+import { showPeople } from "./lib/people-demo.js";
 
 const MAIN = fileURLToPath(new URL("../agent/main.js", import.meta.url));
 const THING = "thing@localhost/demo";
@@ -122,6 +123,7 @@ async function main(): Promise<number> {
     const ca = await readFile(server.caFile, "utf8");
     const owner = await ReaderClient.connect({ service: server.service, domain: "localhost", jid: "owner@localhost", password: "owner-pw", ca });
     cleanups.unshift(() => owner.stop());
+    await showPeople(owner, THING);
     console.log("Reading every", everyMs / 1000, "s. Press Ctrl-C to stop.");
     for (let n = 1; n <= rounds && !stopping; n++) {
       printReadout(n, await owner.read(THING, { momentary: "true" }));

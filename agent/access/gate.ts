@@ -69,7 +69,7 @@ export class RequestGate {
 }
 
 function refuse(stanza: Element, child: Element | undefined, type: "cancel" | "wait", condition: "forbidden" | "resource-constraint", text: string): Element {
-  // The <rejected> sibling for seqnr-dialect clients (protocol.md §1.6, §6.3), when readable.
+  // The <rejected> sibling for seqnr-dialect clients (docs/protocol.md §1.6, §6.3), when readable.
   const seqnr = child?.getNS() === NS_SENSORDATA ? readableSeqnr(child) : undefined;
   const siblings = seqnr !== undefined ? [buildRejected(seqnr, text)] : [];
   // XEP-0325 v0.2 clients (slixmpp) fire no callback for an error without <setResponse> (§6.10).

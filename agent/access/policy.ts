@@ -1,4 +1,4 @@
-// Who may read, control and subscribe (protocol.md §3.1): (1) the owner (claim or config);
+// Who may read, control and subscribe (docs/protocol.md §3.1): (1) the owner (claim or config);
 // (2) else the provisioning server, when one is configured (XEP-0324, answers may narrow the
 // request); (3) else the configured readers (reading only). Compared on bare JIDs,
 // case-insensitively in local and domain.
@@ -109,7 +109,7 @@ export class AccessPolicy {
 
   /**
    * May `from` set these parameters on these nodes (XEP-0325)? The owner always; else the
-   * provisioning server's canControl; without one, `access.controllers` (protocol.md §3.1).
+   * provisioning server's canControl; without one, `access.controllers` (docs/protocol.md §3.1).
    */
   async authorizeControl(from: string, nodeIds: readonly string[], paramNames: readonly string[], tokens: Tokens = {}): Promise<ControlDecision> {
     const bare = bareJid(from);

@@ -1,4 +1,4 @@
-// Presence subscription requests (protocol.md §3.1, §4): approve the owner, then isFriend (with a
+// Presence subscription requests (docs/protocol.md §3.1, §4): approve the owner, then isFriend (with a
 // provisioning server) or the configured readers; refuse others. Before the first claim (no
 // owner, no provisioning server) a request that would be refused is held instead: the future
 // owner often asks first, and is approved the moment the claim lands.

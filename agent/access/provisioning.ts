@@ -1,4 +1,4 @@
-// XEP-0324 client (protocol.md §3.1): asks the provisioning server isFriend / canRead /
+// XEP-0324 client (docs/protocol.md §3.1): asks the provisioning server isFriend / canRead /
 // canControl, caches answers keyed by the question, counts a timeout or an error as a deny
 // (never cached, so the next request asks again), and obeys clearCache / friend / unfriend
 // only when they come from the provisioning server itself.

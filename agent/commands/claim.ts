@@ -1,4 +1,4 @@
-// `thingd claim [-c FILE] [--json]`: how the owner claims this Thing (protocol.md §2.4, §2.5).
+// `thingd claim [-c FILE] [--json]`: how the owner claims this Thing (docs/protocol.md §2.4, §2.5).
 // Reads the state file the daemon wrote in state_dir (read-only, never creates one): when
 // CLAIMED, who owns it; otherwise the `iotdisco:` URI (SN + registry.meta + KEY, registry as R)
 // and a terminal QR code of it. Exit codes: 0 shown; 1 the daemon has not run yet (no state

@@ -1,4 +1,4 @@
-// `thingd unregister [-c FILE]`: uninstall from the Thing Registry (protocol.md §2.4). Connects
+// `thingd unregister [-c FILE]`: uninstall from the Thing Registry (docs/protocol.md §2.4). Connects
 // with the Thing's account (under its own resource, so a running daemon is not kicked off),
 // sends <unregister/> to the registry, and sets the state to UNREGISTERED; the KEY is kept, so a
 // printed claim code stays valid if the Thing registers again. Exit codes: 0 unregistered;
@@ -67,7 +67,7 @@ export async function unregisterCommand(opts: UnregisterOptions, io: Io): Promis
       isOnline: () => true,
     });
     if (registry.includes("@")) {
-      // A JID registry is reached at its full JID, which its presence tells (protocol.md §2.1).
+      // A JID registry is reached at its full JID, which its presence tells (docs/protocol.md §2.1).
       conn.entity.on("stanza", (el: Element) => el.name === "presence" && registration.handlePresence(el));
       await conn.entity.send(xml("presence", {}));
     }

@@ -5,7 +5,7 @@ import { createTask } from "node-cron";
 import { parseDuration } from "./duration.js";
 import { parseSize } from "./size.js";
 import type { SensorEntry, SensorMap } from "./schema.js";
-import type { HistoryConfig, Schedule, SensorConfig, ThingConfig } from "./types.js";
+import type { AlertCondition, AlertConfig, HistoryConfig, Schedule, SensorConfig, ThingConfig } from "./types.js";
 
 /** The longest default per-read timeout: a hung serial port shouldn't hold a slot for a whole hourly period. */
 const MAX_DEFAULT_TIMEOUT_MS = 10_000;
@@ -73,6 +73,35 @@ export function resolve(
       limits: { requestsPerSecond: map.limits.requests_per_second, burst: map.limits.burst, ownerFactor: map.limits.owner_factor },
     }),
     history: resolveHistory(map, ctx.folder),
+    ...(map.subscriptions && { subscriptions: { perJid: map.subscriptions.per_jid, total: map.subscriptions.total } }),
+    ...(map.alerts && { alerts: map.alerts.map(resolveAlert) }),
+  };
+}
+
+function resolveAlert(a: NonNullable<SensorMap["alerts"]>[number]): AlertConfig {
+  const where = `${a.sensor}${a.field !== undefined ? ` ${a.field}` : ""}`;
+  let condition: AlertCondition;
+  let name: string;
+  if (a.above !== undefined) {
+    condition = { kind: "above", value: a.above, clear: a.clear_below ?? a.above };
+    name = `${where} above ${a.above}`;
+  } else if (a.below !== undefined) {
+    condition = { kind: "below", value: a.below, clear: a.clear_above ?? a.below };
+    name = `${where} below ${a.below}`;
+  } else if (a.stale !== undefined) {
+    condition = { kind: "stale", ms: parseDuration(a.stale)! };
+    name = `${where} stale for ${a.stale}`;
+  } else {
+    condition = { kind: "failing" };
+    name = `${where} failing`;
+  }
+  return {
+    name,
+    sensor: a.sensor,
+    ...(a.field !== undefined && { field: a.field }),
+    condition,
+    to: a.to,
+    ...(a.repeat !== undefined && { repeatMs: parseDuration(a.repeat)! }),
   };
 }
 

@@ -72,7 +72,7 @@ const cron = z.string({ error: (iss) => expected(CRON_EXAMPLE, iss.input) }).ref
   error: (iss) => expected(CRON_EXAMPLE, iss.input) + (typeof iss.input === "string" ? cronDetail(iss.input) : ""),
 });
 
-// XEP-0347 §3.4 meta tags. KEY is the claim key the Thing makes up itself (./load.ts never
+// XEP-0347 §5.2 meta tags (docs/protocol.md §2.3). KEY is the claim key the Thing makes up itself (./load.ts never
 // takes it from the file: a key in a world-readable config would let anyone claim the Thing).
 const TAG_NAME = /^[^:#\s]{1,32}$/;
 const tagName = text('a tag name of 1-32 characters without ":", "#" or whitespace', TAG_NAME).refine(
@@ -120,7 +120,7 @@ const accessSchema = z.strictObject({
     .describe("Who may switch outputs (XEP-0325) besides the owner"),
 });
 
-// XEP-0324 provisioning server (protocol.md §3.1): asked who may befriend, read and control.
+// XEP-0324 provisioning server (docs/protocol.md §3.1): asked who may befriend, read and control.
 const provisioningSchema = z.strictObject({
   jid: text('a provisioning server address like "provisioning.example.org"', /^([^@/\s]+@)?[^@/\s]+$/),
   cache: duration().default("1h").describe("How long an answer is reused before asking again"),
@@ -152,6 +152,55 @@ const limitsSchema = z.strictObject({
 });
 
 const SENSOR_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+// Event subscription limits (agent/events/manager.ts).
+const subscriptionsSchema = z.strictObject({
+  per_jid: z.number().int().min(1).max(10_000).default(10).describe("Event subscriptions one subscriber (bare JID) may hold"),
+  total: z.number().int().min(1).max(100_000).default(500).describe("Event subscriptions in all"),
+});
+
+const ALERT_KINDS = ["above", "below", "stale", "failing"] as const;
+const number = (what: string) => z.number({ error: (iss) => expected(what, iss.input) });
+
+// One alert rule (README "Alerts"): exactly one of above/below/stale/failing.
+const alertSchema = z
+  .strictObject({
+    sensor: text("a sensor id from sensors[]", SENSOR_ID),
+    field: z.string({ error: (iss) => expected("a field name", iss.input) }).min(1).optional(),
+    above: number("a number").optional().describe("Alert when the field goes above this"),
+    clear_below: number("a number").optional().describe("With above: clear only below this (hysteresis); default the above value"),
+    below: number("a number").optional().describe("Alert when the field goes below this"),
+    clear_above: number("a number").optional().describe("With below: clear only above this; default the below value"),
+    stale: duration(1_000).optional().describe("Alert when the sensor had no good read for this long"),
+    failing: z.literal(true, { error: (iss) => expected("true", iss.input) }).optional().describe("Alert while the sensor's reads fail"),
+    to: z
+      .array(text('"owner" or a bare JID like "me@example.org"', /^(owner|[^@/\s]+@[^@/\s]+)$/), { error: (iss) => expected("a list of bare JIDs or owner", iss.input) })
+      .min(1)
+      .default(["owner"]),
+    repeat: duration(1_000).optional().describe("Send again this often while the rule holds"),
+  })
+  .superRefine(
+    (rule, ctx) => {
+      const kinds = ALERT_KINDS.filter((k) => rule[k] !== undefined);
+      if (kinds.length !== 1) {
+        ctx.addIssue({ code: "custom", path: [], input: undefined, message: `expected exactly one of ${ALERT_KINDS.join(", ")}, got ${kinds.length === 0 ? "none" : kinds.join(" and ")}` });
+        return;
+      }
+      const kind = kinds[0]!;
+      if ((kind === "above" || kind === "below") && rule.field === undefined) {
+        ctx.addIssue({ code: "custom", path: ["field"], input: undefined, message: `missing, expected the field that "${kind}" watches` });
+      }
+      if (rule.clear_below !== undefined && kind !== "above") ctx.addIssue({ code: "custom", path: ["clear_below"], input: rule.clear_below, message: 'clear_below goes with "above"' });
+      if (rule.clear_above !== undefined && kind !== "below") ctx.addIssue({ code: "custom", path: ["clear_above"], input: rule.clear_above, message: 'clear_above goes with "below"' });
+      if (kind === "above" && rule.clear_below !== undefined && rule.above !== undefined && rule.clear_below > rule.above) {
+        ctx.addIssue({ code: "custom", path: ["clear_below"], input: rule.clear_below, message: `expected a number <= above (${rule.above}), got ${rule.clear_below}` });
+      }
+      if (kind === "below" && rule.clear_above !== undefined && rule.below !== undefined && rule.clear_above < rule.below) {
+        ctx.addIssue({ code: "custom", path: ["clear_above"], input: rule.clear_above, message: `expected a number >= below (${rule.below}), got ${rule.clear_above}` });
+      }
+    },
+    { when: (payload) => isMapping(payload.value) },
+  );
 
 /** Common keys only; the driver-specific keys pass through to the second pass in load.ts. */
 function sensorSchema() {
@@ -193,6 +242,9 @@ function buildSensorMapSchema() {
     provisioning: provisioningSchema.optional(),
     history: historySchema.optional(),
     limits: limitsSchema.optional().describe("Per-requester rate limits (over the limit: resource-constraint)"),
+    subscriptions: subscriptionsSchema.optional().describe("Limits of event subscriptions (pushed values)"),
+    alerts: z.array(alertSchema, { error: (iss) => expected("a list of alert rules", iss.input) }).optional()
+      .describe("Chat messages to people when a value crosses a limit, a sensor goes stale or fails"),
     state_dir: z.string({ error: (iss) => expected("a folder path", iss.input) }).min(1).default("./state")
       .describe("Relative to the config file's folder"),
     sensors: z
@@ -211,7 +263,20 @@ function buildSensorMapSchema() {
         },
         { when: (payload) => Array.isArray(payload.value) },
       ),
-  });
+  }).superRefine(
+    (map, ctx) => {
+      // Each alert names a sensor of this map.
+      const ids = new Set((Array.isArray(map.sensors) ? (map.sensors as unknown[]) : []).map((s) => (isMapping(s) ? s.id : undefined)));
+      const alerts: unknown = (map as { alerts?: unknown }).alerts;
+      if (!Array.isArray(alerts)) return;
+      alerts.forEach((a: unknown, i) => {
+        if (isMapping(a) && typeof a.sensor === "string" && !ids.has(a.sensor)) {
+          ctx.addIssue({ code: "custom", path: ["alerts", i, "sensor"], input: a.sensor, message: `expected the id of a sensor in sensors[], got ${show(a.sensor)}` });
+        }
+      });
+    },
+    { when: (payload) => isMapping(payload.value) },
+  );
 }
 
 export const sensorMapSchema = buildSensorMapSchema();

@@ -83,6 +83,34 @@ export interface LimitsConfig {
   ownerFactor: number;
 }
 
+/** When an alert rule holds (`alerts[]`, README "Alerts"). */
+export type AlertCondition =
+  | { kind: "above"; value: number; clear: number }
+  | { kind: "below"; value: number; clear: number }
+  | { kind: "stale"; ms: number }
+  | { kind: "failing" };
+
+/** One `alerts[]` rule. */
+export interface AlertConfig {
+  /** Shown in messages, e.g. "air pm2_5 above 35". */
+  name: string;
+  sensor: string;
+  field?: string;
+  condition: AlertCondition;
+  /** Bare JIDs, or "owner" (default). */
+  to: string[];
+  /** Send again this often while the rule holds (`repeat`; none: once). */
+  repeatMs?: number;
+}
+
+/** Event subscription limits (`subscriptions`, see agent/events/manager.ts). */
+export interface SubscriptionLimits {
+  /** Per subscriber bare JID (`per_jid`, default 10). */
+  perJid: number;
+  /** In all (`total`, default 500). */
+  total: number;
+}
+
 export interface ThingConfig {
   /** Absolute path of the config file. */
   file: string;
@@ -98,4 +126,8 @@ export interface ThingConfig {
   history?: HistoryConfig;
   /** From the `limits` section; absent = DEFAULT_LIMITS (agent/access/gate.ts). */
   limits?: LimitsConfig;
+  /** From the `subscriptions` section; absent = DEFAULT_EVENT_LIMITS (agent/events/manager.ts). */
+  subscriptions?: SubscriptionLimits;
+  /** The `alerts` section; absent = none. */
+  alerts?: AlertConfig[];
 }

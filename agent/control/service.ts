@@ -1,4 +1,4 @@
-// XEP-0325 control (protocol.md §3.2, §5, §6.10): who may set, which node and parameter, type
+// XEP-0325 control (docs/protocol.md §3.2, §5, §6.10): who may set, which node and parameter, type
 // checks, then the writes in document order. Every parameter is checked before the first write,
 // so a bad request changes nothing. A <set> in a <message> is fire-and-forget: never a reply.
 import type { Logger } from "pino";
@@ -55,7 +55,7 @@ export class ControlService {
     }
   };
 
-  /** <getForm> (IQ get): no XEP-0004 forms in this version (protocol.md §3.2 [rec]). */
+  /** <getForm> (IQ get): no XEP-0004 forms in this version (docs/protocol.md §3.2). */
   readonly handleGetForm: IqHandler = ({ stanza }): IqOutcome => ({
     send: [buildSetError(stanza, new ProtocolError("feature-not-implemented", "Control forms are not supported; use <set>."))],
   });

@@ -1,4 +1,4 @@
-// Historical readouts (XEP-0323 §1.1 historical* flags, from/to): stored values as fields
+// Historical readouts (historical* flags, from/to: docs/protocol.md §1.1): stored values as fields
 // flagged with their period, returned beside the live ones in the same NodeOutcome shape, so
 // either dialect's serialiser can write them. README "History" documents the naming.
 //
@@ -65,7 +65,7 @@ function periodGroups(store: HistoryReader, nodeId: string, query: HistoryQuery,
   const { from, to } = historyWindow(query, period, now);
   if (from > to) return [];
   if (period === "second") {
-    // Timestamps go out in whole seconds (protocol.md §1.3) and a field is unique per
+    // Timestamps go out in whole seconds (docs/protocol.md §1.3) and a field is unique per
     // (node, name, timestamp): of several samples in one second, the last one stands.
     const perSecond = new Map<string, Sample>();
     for (const s of store.query(nodeId, query.fieldNames, from, to)) perSecond.set(`${s.name}\u0000${Math.floor(s.t / 1000)}`, s);

@@ -104,7 +104,7 @@ export class HistoryStore {
       if (f.kind !== undefined && f.kind !== "momentary") continue; // only measured values
       const t = f.timestamp.getTime();
       if (f.type === "numeric" && Number.isFinite(f.value)) {
-        // Kept at the sensor's precision (what a live readout writes, protocol.md §1.3).
+        // Kept at the sensor's precision (what a live readout writes, docs/protocol.md §1.3).
         const value = Number(f.value.toFixed(Math.min(Math.max(f.decimals, 0), 20)));
         this.#buffer.push({ nodeId, name: f.name, type: "numeric", unit: f.unit, decimals: f.decimals, t, value });
       } else if (f.type === "boolean") {

@@ -9,6 +9,8 @@ import type { SensorSet } from "../sensors/sensor-set.js";
 
 export interface Reloadable {
   updateAccess(access: ThingConfig["access"]): void;
+  /** Alerts and event subscription limits (optional: older embedders may not have them). */
+  updatePeople?(config: Pick<ThingConfig, "subscriptions" | "alerts">): void;
 }
 
 /** Sections that cannot change under a live session. */
@@ -39,6 +41,12 @@ export async function reloadConfig(current: ThingConfig, sensors: SensorSet, thi
   if (ignored.length > 0) log.warn({ sections: ignored }, "these sections changed and need a restart (systemctl restart thingd) to apply");
   const result = await sensors.apply(next.sensors);
   thing.updateAccess(next.access);
-  log.info({ ...result }, "reloaded");
-  return { ...current, sensors: next.sensors, access: next.access };
+  thing.updatePeople?.(next);
+  log.info({ ...result, alerts: next.alerts?.length ?? 0 }, "reloaded");
+  const out: ThingConfig = { ...current, sensors: next.sensors, access: next.access };
+  delete out.alerts;
+  delete out.subscriptions;
+  if (next.alerts) out.alerts = next.alerts;
+  if (next.subscriptions) out.subscriptions = next.subscriptions;
+  return out;
 }

@@ -2,12 +2,12 @@
 //
 // Why this mechanism. systemd attributes a notify datagram to the PID in its SCM_CREDENTIALS,
 // and with NotifyAccess=main it drops anything not sent by the main PID, so spawning
-// `systemd-notify` is out (needs NotifyAccess=all and still races: prior-art.md §D). Node has
+// `systemd-notify` is out (needs NotifyAccess=all and still races: docs/pitfalls.md "systemd: readiness"). Node has
 // no AF_UNIX SOCK_DGRAM sockets, and none can be had without native code: `dgram` is UDP only,
 // and libuv drops a passed-in unix datagram fd as an unknown handle type. Candidates, tried on
 // Node 20 here:
 //   - `sd-notify`: binds libsystemd, so it needs libsystemd-dev and a compiler on every Pi;
-//     a failed build/load of it caused watchdog kill loops (prior-art.md §D). Rejected.
+//     a failed build/load of it caused watchdog kill loops (docs/pitfalls.md "systemd: readiness"). Rejected.
 //   - `unix-dgram` (zigbee2mqtt): NAN addon compiled by node-gyp at install time (compiler and
 //     python on every Pi; npm 11 already lists its install script as "not covered by
 //     allowScripts" and says a future npm will block it). It copies the path with strncpy, so

@@ -1,6 +1,6 @@
 // systemd watchdog: ping WATCHDOG=1 at half of WatchdogSec, but only while the daemon is
 // healthy, so that a wedged daemon gets restarted instead of kept alive by a timer that still
-// fires (Telegraf PR #11323 in prior-art.md §D). "Healthy" is kept cheap and local: the event
+// fires (influxdata/telegraf PR #11323; docs/pitfalls.md "systemd: watchdog"). "Healthy" is kept cheap and local: the event
 // loop answers in time and the scheduler has started a poll recently. The XMPP link is not part
 // of it: a server outage is handled by reconnecting, and a restart would not fix it.
 import { performance } from "node:perf_hooks";

@@ -1,4 +1,4 @@
-// Board identity for the SN meta tag (protocol.md §2.3): the Pi's CPU serial, else the
+// Board identity for the SN meta tag (docs/protocol.md §2.3): the Pi's CPU serial, else the
 // device-tree serial number, else the systemd machine id. Paths are parameters for tests.
 import { readFileSync } from "node:fs";
 

@@ -1,4 +1,4 @@
-// The claim QR code (protocol.md §2.5), shared by `thingd claim` and the daemon's start-up log.
+// The claim QR code (docs/protocol.md §2.5), shared by `thingd claim` and the daemon's start-up log.
 // qrcode-terminal is imported on first use: the daemon needs it only while unclaimed.
 
 /** Terminal rendering (half-block characters) of `text` as a QR code. */

@@ -1,4 +1,4 @@
-// XEP-0347 lifecycle (protocol.md §2.1–§2.7): register with meta tags + KEY, retry with backoff
+// XEP-0347 lifecycle (docs/protocol.md §2.1–§2.7): register with meta tags + KEY, retry with backoff
 // while the registry is unreachable, accept pushes (<claimed>, <removed>, <disowned>) only from
 // the registry, never register again once claimed; on a public claimed Thing blank the KEY once
 // and send <update> only when the tags changed; befriend a JID registry before talking to it.
@@ -196,7 +196,7 @@ export class Registration {
 
   async #claimed(owner: string, isPublic: boolean): Promise<void> {
     await this.o.store.update({ status: "CLAIMED", registry: this.registry, owner: bareJid(owner), isPublic });
-    // Mutual presence with the owner (protocol.md §4).
+    // Mutual presence with the owner (docs/protocol.md §4).
     await this.o.send(xml("presence", { type: "subscribe", to: bareJid(owner) })).catch(() => false);
     this.o.onClaimed?.(bareJid(owner));
   }

@@ -1,4 +1,4 @@
-// A Thing Registry that is a bare JID (protocol.md §2.1) is a contact: befriend it (presence
+// A Thing Registry that is a bare JID (docs/protocol.md §2.1) is a contact: befriend it (presence
 // subscribe, wait for `subscribed`) before talking to it, send IQs to the full JID its presence
 // names (an IQ to a bare JID is answered by the server, RFC 6120 §10.5.4), unfriend it when
 // removed. A component registry needs none of this.

@@ -1,4 +1,4 @@
-// Finding the Thing Registry when none is configured (XEP-0347 §3.5 / protocol.md §2.1 step 5):
+// Finding the Thing Registry when none is configured (XEP-0347 §3.5 / docs/protocol.md §2.1 step 5):
 // disco#items on the server domain, then disco#info on each item until one advertises
 // urn:xmpp:iot:discovery (or its IEEE successor urn:ieee:iot:disco:1.0).
 import type { Logger } from "pino";

@@ -1,4 +1,4 @@
-// Persistent Thing state (protocol.md §2.7): registration status, owner, KEY.
+// Persistent Thing state (docs/protocol.md §2.7): registration status, owner, KEY.
 // Written atomically (temp file, fsync, rename, fsync dir) with the previous copy kept as
 // .bak, so a kill -9 or power cut at any moment leaves a readable state and the same KEY.
 import { randomBytes } from "node:crypto";

@@ -1,4 +1,4 @@
-// XEP-0325 Internet of Things - Control, v0.5.1 (Retracted), as pinned in protocol.md §3.2, §5
+// XEP-0325 Internet of Things - Control, v0.5.1 (Retracted), as pinned in docs/protocol.md §3.2, §5
 // and §6.10. Pure parse/build over @xmpp/xml elements; no client, no timers.
 import { xml, type Element } from "@xmpp/xml";
 import { ProtocolError, type StanzaCondition, type StanzaErrorType } from "../errors.js";

@@ -1,4 +1,4 @@
-// XEP-0347 Internet of Things - Discovery, v0.5.1 (Deferred 2018); protocol.md §2. The same
+// XEP-0347 Internet of Things - Discovery, v0.5.1 (Deferred 2018); docs/protocol.md §2. The same
 // elements serve the IEEE successor namespace (urn:ieee:iot:disco:1.0), so every builder takes
 // the namespace the registry speaks.
 import { xml, type Element } from "@xmpp/xml";
@@ -63,7 +63,7 @@ export function mergeTags(sent: MetaTags, changes: MetaTags): MetaTags {
 
 export interface Claim {
   owner: string;
-  /** protocol.md §2.4: no `public` attribute is treated as public. */
+  /** docs/protocol.md §2.4: no `public` attribute is treated as public. */
   isPublic: boolean;
 }
 

@@ -1,4 +1,4 @@
-// The lexical (XML Schema) form of every field value type (protocol.md §1.3), shared by both
+// The lexical (XML Schema) form of every field value type (docs/protocol.md §1.3), shared by both
 // sensor-data serialisers, the status snapshot and `thingd read`.
 import type { Field } from "../../drivers/types.js";
 import { formatDateTime, formatDecimal } from "./xsd.js";

@@ -1,5 +1,5 @@
 // The id-based successor of XEP-0323 (IEEE XMPP IoT, `urn:ieee:iot:sd:1.0`; older builds
-// `urn:ieee:iot:sd`; neuro-foundation.io `urn:nfi:iot:sd:1.0`), as pinned in protocol.md §1.8.
+// `urn:ieee:iot:sd`; neuro-foundation.io `urn:nfi:iot:sd:1.0`), as pinned in docs/protocol.md §1.8.
 // Pure parse/build over @xmpp/xml elements; every builder takes the request's namespace so
 // the answer is in the dialect the client spoke.
 //

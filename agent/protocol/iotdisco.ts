@@ -1,4 +1,4 @@
-// `iotdisco:` URI for the claim QR code (protocol.md §2.5): `;`-separated NAME=VALUE pairs,
+// `iotdisco:` URI for the claim QR code (docs/protocol.md §2.5): `;`-separated NAME=VALUE pairs,
 // `#` before numeric tag names, names and values percent-encoded, the registry as tag `R`.
 // Pure: no I/O, so the daemon, the CLI and tests build the same string.
 

@@ -1,4 +1,4 @@
-// XEP-0324 Internet of Things - Provisioning, v0.5.1 (Retracted); protocol.md §3.1.
+// XEP-0324 Internet of Things - Provisioning, v0.5.1 (Retracted); docs/protocol.md §3.1.
 // Pure build/parse of the questions a Thing asks its provisioning server (isFriend, canRead,
 // canControl), their responses, and what the server may send unasked (clearCache, friend,
 // unfriend). No client, no timers: see ../provisioning.ts.

@@ -1,5 +1,5 @@
 // The body of a readout request, shared by both dialects: they differ only in the names of
-// the type flags, node and field filters and tokens (protocol.md §1.1, §1.8), described here
+// the type flags, node and field filters and tokens (docs/protocol.md §1.1, §1.8), described here
 // by a Vocabulary. Pure; throws ProtocolError(bad-request).
 import type { Element } from "@xmpp/xml";
 import { ProtocolError } from "../errors.js";

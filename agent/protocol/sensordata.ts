@@ -1,4 +1,4 @@
-// XEP-0323 Sensor Data, seqnr dialect, v0.6 (Retracted 2017), as pinned in protocol.md §1.
+// XEP-0323 Sensor Data, seqnr dialect, v0.6 (Retracted 2017), as pinned in docs/protocol.md §1.
 // Pure parse/build over @xmpp/xml elements; no client, no timers.
 import { xml, type Element } from "@xmpp/xml";
 import { ProtocolError } from "../errors.js";

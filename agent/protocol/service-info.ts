@@ -1,4 +1,4 @@
-// XEP-0030 disco#info, XEP-0092 version, XEP-0199 ping payloads (protocol.md §4).
+// XEP-0030 disco#info, XEP-0092 version, XEP-0199 ping payloads (docs/protocol.md §4).
 import { xml, type Element } from "@xmpp/xml";
 import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_IEEE_SENSORDATA, NS_PING, NS_SENSORDATA, NS_VERSION } from "./ns.js";
 

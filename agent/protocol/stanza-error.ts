@@ -21,7 +21,7 @@ export interface IqErrorOptions {
   type: StanzaErrorType;
   condition: StanzaCondition;
   text?: string;
-  /** Payloads placed before <error> (e.g. <rejected>), for v0.2 / slixmpp clients (protocol.md §1.6). */
+  /** Payloads placed before <error> (e.g. <rejected>), for v0.2 / slixmpp clients (docs/protocol.md §1.6). */
   siblings?: Element[];
   /** Application-specific children inside <error> (e.g. XEP-0325 paramError). */
   inside?: Element[];

@@ -1,7 +1,7 @@
 // XML Schema lexical forms used by XEP-0323 attributes, and XEP-0082 output.
 import { ProtocolError } from "../errors.js";
 
-/** xs:boolean: "true" | "false" | "1" | "0" (XEP-0323 §1.1). Absent → undefined. */
+/** xs:boolean: "true" | "false" | "1" | "0" (docs/protocol.md §1.1). Absent → undefined. */
 export function parseXsBoolean(value: string | undefined, where: string): boolean | undefined {
   if (value === undefined) return undefined;
   switch (value.trim()) {
@@ -49,7 +49,7 @@ export function parseXsDateTime(value: string, where: string): Date {
   return date;
 }
 
-/** XEP-0082 DateTime in UTC without fraction, e.g. 2024-05-01T10:15:00Z (protocol.md §1.3). */
+/** XEP-0082 DateTime in UTC without fraction, e.g. 2024-05-01T10:15:00Z (docs/protocol.md §1.3). */
 export function formatDateTime(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }

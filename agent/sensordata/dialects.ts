@@ -1,4 +1,4 @@
-// The two sensor-data dialects as serialisers over one readout core (protocol.md §1.8):
+// The two sensor-data dialects as serialisers over one readout core (docs/protocol.md §1.8):
 // how a dialect parses <req>/<cancel> and writes accepted/started/data/rejections. The service
 // picks one by the request's namespace and keeps it for the session.
 import type { Element } from "@xmpp/xml";

@@ -1,4 +1,4 @@
-// Sensor-data request handling for both dialects (protocol.md §1.2–§1.8, §5, §6): access,
+// Sensor-data request handling for both dialects (docs/protocol.md §1.2–§1.8, §5, §6): access,
 // node checks, immediate and deferred readouts, cancel. One readout core (readout.ts), two
 // serialisers (sensordata-dialects.ts) chosen by the request's namespace. The fast path (every
 // value cached) answers in one socket write: IQ result + <fields> message in the seqnr

@@ -1,5 +1,5 @@
 // One sensor's reading loop state: latest fields, last error, single-flight reads under a
-// hard timeout (a read that never finishes must not block later polls, prior-art.md node-cron).
+// hard timeout (a read that never finishes must not block later polls, docs/pitfalls.md "node-cron").
 import type { Logger } from "pino";
 import type { ControlParameterInfo, ControlValue, Field, Sensor } from "../../drivers/types.js";
 import { DriverError } from "../errors.js";

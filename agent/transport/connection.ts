@@ -1,5 +1,5 @@
 // An @xmpp/client-core entity composed from the individual xmpp.js packages, so that TLS
-// verification can use the configured CA (prior-art.md §E: @xmpp/starttls upgrades with the
+// verification can use the configured CA (docs/pitfalls.md "xmpp.js: STARTTLS and the CA": @xmpp/starttls upgrades with the
 // server name only, so a `ca` given to @xmpp/client never reaches the handshake).
 import net from "node:net";
 import * as tlsModule from "node:tls";
@@ -114,7 +114,7 @@ export function createConnection(options: ConnectionOptions): XmppConnection {
   _resourceBinding({ iqCaller: caller, streamFeatures }, options.resource);
 
   // Disable Nagle: a readout reply is two small stanzas; with Nagle on, the second waits for
-  // a delayed ACK (~40 ms instead of ~1 ms, prior-art.md §E).
+  // a delayed ACK (~40 ms instead of ~1 ms, docs/pitfalls.md "xmpp.js: Nagle").
   entity.on("connect", () => {
     const s = entity.socket?.socket ?? entity.socket;
     if (s && typeof s.setNoDelay === "function") s.setNoDelay(true);

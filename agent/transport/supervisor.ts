@@ -1,6 +1,6 @@
 // Keeps one XMPP session alive: connect (a failed first connect included), reconnect with
 // backoff + jitter after any loss, keepalive pings, clean stop. Each attempt uses a fresh
-// entity, so no listener accumulates across reconnects (prior-art.md §E "Memory").
+// entity, so no listener accumulates across reconnects (docs/pitfalls.md "xmpp.js: listeners and memory").
 import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
 import { xml, type Element } from "@xmpp/xml";

@@ -4,7 +4,8 @@
 // timeout and is retried with backoff on EIO/EREMOTEIO: the BCM283x controller mishandles clock
 // stretching (fivdi/i2c-bus#36, raspberrypi/linux#254). ENXIO (no ACK) and ENOENT are not retried.
 import type { Logger } from "pino";
-import { I2C_NOT_INSTALLED, i2cError } from "./i2c.js";
+import { hex } from "../hex.js";
+import { i2cError, importI2cBus, loadI2cBus } from "./i2c.js";
 import type { I2cDevice, I2cOptions, I2cRaw } from "./types.js";
 import { sleep } from "../sleep.js";
 
@@ -36,33 +37,18 @@ export const I2C_DEFAULT_TIMEOUT_MS = 1000;
 export const I2C_DEFAULT_RETRIES = 3;
 export const I2C_DEFAULT_RETRY_DELAY_MS = 10;
 
-// A variable specifier: neither tsc nor vite try to resolve a module that may be absent.
-const MODULE_NAME = "i2c-bus";
-
 /**
  * The real opener: `await import("i2c-bus")` on first use, then openPromisified(n) without
  * forced access (an address a kernel driver owns fails with EBUSY). `load` is for tests.
  */
-export function realBusOpener(load: () => Promise<unknown> = () => import(MODULE_NAME)): OpenBus {
+export function realBusOpener(load: () => Promise<unknown> = importI2cBus): OpenBus {
   return (busNumber) => openWith(load, busNumber);
 }
 
 async function openWith(load: () => Promise<unknown>, busNumber: number): Promise<PromisifiedBusLike> {
-  let mod: unknown;
+  const mod = await loadI2cBus<PromisifiedBusLike>(load);
   try {
-    mod = await load();
-  } catch (err) {
-    const code = (err as { code?: unknown } | null)?.code;
-    const message = err instanceof Error ? err.message : String(err);
-    if (code === "ERR_MODULE_NOT_FOUND" && message.includes(`'${MODULE_NAME}'`)) throw new Error(I2C_NOT_INSTALLED, { cause: err });
-    throw new Error(`cannot load the i2c-bus module: ${message} (reinstall it: "npm rebuild i2c-bus", needs build-essential)`, { cause: err });
-  }
-  type Opener = { openPromisified?: (n: number, o?: { forceAccess?: boolean }) => Promise<PromisifiedBusLike> };
-  const m = mod as Opener & { default?: Opener };
-  const open = typeof m.openPromisified === "function" ? m.openPromisified : m.default?.openPromisified;
-  if (typeof open !== "function") throw new Error("cannot load the i2c-bus module: no openPromisified() (i2c-bus 5 or later is needed)");
-  try {
-    return await open(busNumber, { forceAccess: false });
+    return await mod.openPromisified(busNumber, { forceAccess: false });
   } catch (err) {
     throw i2cError(`/dev/i2c-${busNumber}`, err);
   }
@@ -99,10 +85,6 @@ export class I2cTimeoutError extends Error {
   readonly code = "ETIMEDOUT";
 }
 
-function hex2(n: number): string {
-  return `0x${n.toString(16).padStart(2, "0")}`;
-}
-
 function codeOf(err: unknown): string | undefined {
   return i2cError("", err).code;
 }
@@ -124,7 +106,7 @@ export function openI2cDevice(options: I2cOptions, log: Logger, deps: I2cDeviceD
   const timeoutMs = deps.timeoutMs ?? I2C_DEFAULT_TIMEOUT_MS;
   const retries = deps.retries ?? I2C_DEFAULT_RETRIES;
   const retryDelayMs = deps.retryDelayMs ?? I2C_DEFAULT_RETRY_DELAY_MS;
-  const label = `i2c-${busNumber} ${hex2(address)}`;
+  const label = `i2c-${busNumber} ${hex(address)}`;
   const shared = sharedBus(openBus, busNumber);
   shared.refs++;
   let closed = false;
@@ -185,7 +167,7 @@ export function openI2cDevice(options: I2cOptions, log: Logger, deps: I2cDeviceD
           throw Object.assign(new Error(`${label}: ${code} after ${retries} retries: ${what}: ${messageOf(err)}`, { cause: err }), { code });
         }
         const hint =
-          code === "ENXIO" ? `no chip acknowledged at ${hex2(address)} (check wiring and address; "thingd scan-i2c" lists them)` : messageOf(err);
+          code === "ENXIO" ? `no chip acknowledged at ${hex(address)} (check wiring and address; "thingd scan-i2c" lists them)` : messageOf(err);
         throw Object.assign(new Error(`${label}: ${what}: ${hint}`, { cause: err }), code ? { code } : {});
       }
     }
@@ -195,19 +177,19 @@ export function openI2cDevice(options: I2cOptions, log: Logger, deps: I2cDeviceD
     async readBlock(register, length) {
       if (!(length >= 1 && length <= SMBUS_BLOCK_MAX)) throw new Error(`${label}: readBlock length ${length}: expected 1-${SMBUS_BLOCK_MAX}`);
       const { bytesRead, buffer } = await call(
-        `readBlock(${hex2(register)}, ${length})`,
+        `readBlock(${hex(register)}, ${length})`,
         (b) => b.readI2cBlock(address, register, length, Buffer.alloc(length)),
         signal,
       );
-      if (bytesRead !== length) throw new Error(`${label}: readBlock(${hex2(register)}, ${length}): got ${bytesRead} bytes`);
+      if (bytesRead !== length) throw new Error(`${label}: readBlock(${hex(register)}, ${length}): got ${bytesRead} bytes`);
       return buffer.subarray(0, length);
     },
     async writeBlock(register, data) {
       if (data.length > SMBUS_BLOCK_MAX) throw new Error(`${label}: writeBlock of ${data.length} bytes: at most ${SMBUS_BLOCK_MAX}`);
-      await call(`writeBlock(${hex2(register)}, ${data.length})`, (b) => b.writeI2cBlock(address, register, data.length, data), signal);
+      await call(`writeBlock(${hex(register)}, ${data.length})`, (b) => b.writeI2cBlock(address, register, data.length, data), signal);
     },
-    readByte: (register) => call(`readByte(${hex2(register)})`, (b) => b.readByte(address, register), signal),
-    writeByte: (register, value) => call(`writeByte(${hex2(register)})`, (b) => b.writeByte(address, register, value), signal),
+    readByte: (register) => call(`readByte(${hex(register)})`, (b) => b.readByte(address, register), signal),
+    writeByte: (register, value) => call(`writeByte(${hex(register)})`, (b) => b.writeByte(address, register, value), signal),
     async i2cWrite(data) {
       await call(`i2cWrite(${data.length})`, (b) => b.i2cWrite(address, data.length, data), signal);
     },

@@ -1,7 +1,8 @@
-// I2C adapters over `i2c-bus` for `thingd scan-i2c` (sensor reads go through ./i2c-device.ts).
-// The module is a native addon compiled at install time, and most boards running thingd have no
-// I2C sensor, so it loads lazily here, and a missing module (a failed build) or a disabled
-// adapter says how to fix it instead of failing with a bare "Cannot find module".
+// The one loader of `i2c-bus`, and the adapters `thingd scan-i2c` opens with it (sensor reads go
+// through ./i2c-device.ts, which loads the module here too). The module is a native addon
+// compiled at install time, and most boards running thingd have no I2C sensor, so it loads
+// lazily, and a missing module (a failed build) or a disabled adapter says how to fix it
+// instead of failing with a bare "Cannot find module".
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { getSystemErrorName } from "node:util";
@@ -13,8 +14,9 @@ interface PromisifiedBus {
   writeQuick(address: number, bit: number): Promise<unknown>;
   close(): Promise<void>;
 }
-interface I2cBusModule {
-  openPromisified(busNumber: number, options?: { forceAccess?: boolean }): Promise<PromisifiedBus>;
+/** i2c-bus's entry point; `B` is the part of its PromisifiedBus the caller uses. */
+export interface I2cBusModule<B> {
+  openPromisified(busNumber: number, options?: { forceAccess?: boolean }): Promise<B>;
 }
 
 export const I2C_NOT_INSTALLED = 'i2c-bus is not installed: run "npm install i2c-bus" (needs build-essential)';
@@ -29,6 +31,9 @@ export interface OpenI2cOptions {
 // A variable specifier: neither tsc nor vite try to resolve a module that is usually absent.
 const MODULE_NAME = "i2c-bus";
 
+/** The real import of the module. */
+export const importI2cBus = (): Promise<unknown> => import(MODULE_NAME);
+
 /**
  * Open /dev/i2c-`busNumber`. Access is not forced (I2C_SLAVE, not I2C_SLAVE_FORCE), so an
  * address claimed by a kernel driver fails with EBUSY instead of being talked over.
@@ -39,7 +44,7 @@ export async function openI2cBus(busNumber: number, options: OpenI2cOptions = {}
   // Checked before loading the module: on a fresh Pi the adapter is off, and that is the fix
   // to show even when i2c-bus is missing too.
   if (!existsSync(device)) throw new Error(`${device} not found: enable I2C with "sudo raspi-config nonint do_i2c 0" and reboot${otherBuses(devDir, device)}`);
-  const mod = await loadModule(options.load ?? (() => import(MODULE_NAME)));
+  const mod = await loadI2cBus<PromisifiedBus>(options.load ?? importI2cBus);
   let bus: PromisifiedBus;
   try {
     bus = await mod.openPromisified(busNumber, { forceAccess: false });
@@ -58,7 +63,8 @@ export async function openI2cBus(busNumber: number, options: OpenI2cOptions = {}
   };
 }
 
-async function loadModule(load: () => Promise<unknown>): Promise<I2cBusModule> {
+/** Load i2c-bus through `load` (tests replace it); a failure says how to install or rebuild it. */
+export async function loadI2cBus<B>(load: () => Promise<unknown> = importI2cBus): Promise<I2cBusModule<B>> {
   let mod: unknown;
   try {
     mod = await load();
@@ -70,10 +76,10 @@ async function loadModule(load: () => Promise<unknown>): Promise<I2cBusModule> {
     throw new Error(`cannot load the i2c-bus module: ${message} (reinstall it: "npm rebuild i2c-bus", needs build-essential)`, { cause: err });
   }
   // A CommonJS module imported from ESM: its exports may sit under `default`.
-  const m = mod as Partial<I2cBusModule> & { default?: Partial<I2cBusModule> };
+  const m = mod as Partial<I2cBusModule<B>> & { default?: Partial<I2cBusModule<B>> };
   const api = typeof m.openPromisified === "function" ? m : m.default;
   if (typeof api?.openPromisified !== "function") throw new Error("cannot load the i2c-bus module: no openPromisified() (i2c-bus 5 or later is needed)");
-  return api as I2cBusModule;
+  return api as I2cBusModule<B>;
 }
 
 /** `(found: /dev/i2c-20, /dev/i2c-21)` when other adapters exist, e.g. on a Pi 4/5 bus 1 may be off but 20/21 on. */

@@ -24,14 +24,13 @@ export interface SerialLink {
   close(): Promise<void>;
 }
 
+/** What a driver gets to reach its hardware (`createBusFactory` in ./index.ts builds the real one). */
 export interface BusFactory {
   serial(options: SerialOptions, log: Logger): SerialLink;
-  /** Optional until the I2C bus layer lands in drivers/bus/index.ts. */
-  i2c?(options: I2cOptions, log: Logger): I2cDevice;
-  /** Optional until the GPIO bus layer lands in drivers/bus/index.ts. */
-  gpio?(options: GpioOptions, log: Logger): Promise<GpioLine>;
+  i2c(options: I2cOptions, log: Logger): I2cDevice;
+  gpio(options: GpioOptions, log: Logger): Promise<GpioLine>;
   /** Root of /sys for the kernel-driver paths (1-wire, IIO, GPIO); "/sys" on a board. */
-  sysfsRoot?: string;
+  sysfsRoot: string;
 }
 
 /**

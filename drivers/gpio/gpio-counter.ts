@@ -15,7 +15,6 @@
 // Pull-ups: sysfs cannot set bias; see gpio-input.ts (`gpio=27=ip,pu` in config.txt).
 import { z } from "zod";
 import { UNITS, type DriverDefinition, type Field, type Sensor, type Unit } from "../types.js";
-import { openInputLine } from "./gpio-input.js";
 
 /**
  * rate = amount (in the pulse unit) × factor / seconds. The first rate unit of each pulse unit is
@@ -93,13 +92,13 @@ export const gpioCounter: DriverDefinition<GpioCounterConfig> = {
   async open(config, ctx): Promise<Sensor> {
     const rateUnit = rateUnitOf(config);
     const factor = (RATE_FACTORS[config.per_pulse.unit] as Partial<Record<Unit, number>>)[rateUnit]!;
-    const line = await openInputLine(ctx, {
+    const line = await ctx.bus.gpio({
       pin: config.pin,
       direction: "in",
       edge: config.edge,
       activeLow: config.active_low,
       debounceMs: config.debounce_ms,
-    });
+    }, ctx.log);
     let pulses = 0;
     let unwatch: () => void;
     try {

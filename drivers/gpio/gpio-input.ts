@@ -7,8 +7,7 @@
 // boot in /boot/firmware/config.txt, e.g. `gpio=17=ip,pu` (input, pull-up). A contact to ground
 // with a pull-up reads 0 when closed: set `active_low: true` to report it as `state: true`.
 import { z } from "zod";
-import type { GpioLine } from "../bus/types.js";
-import type { DriverContext, DriverDefinition, Field, Sensor } from "../types.js";
+import type { DriverDefinition, Field, Sensor } from "../types.js";
 
 export const gpioInputConfigSchema = z
   .object({
@@ -23,15 +22,6 @@ export const gpioInputConfigSchema = z
 
 export type GpioInputConfig = z.infer<typeof gpioInputConfigSchema>;
 
-/** The GPIO bus, or a clear error when this build/host has none. */
-export async function openInputLine(
-  ctx: DriverContext,
-  options: Parameters<NonNullable<DriverContext["bus"]["gpio"]>>[0],
-): Promise<GpioLine> {
-  if (!ctx.bus.gpio) throw new Error(`${ctx.id}: no GPIO bus available in this process`);
-  return ctx.bus.gpio(options, ctx.log);
-}
-
 export const gpioInput: DriverDefinition<GpioInputConfig> = {
   name: "gpio-input",
   bus: "gpio",
@@ -43,13 +33,13 @@ export const gpioInput: DriverDefinition<GpioInputConfig> = {
     { name: "edges", type: "numeric", unit: "" },
   ],
   async open(config, ctx): Promise<Sensor> {
-    const line = await openInputLine(ctx, {
+    const line = await ctx.bus.gpio({
       pin: config.pin,
       direction: "in",
       edge: "both",
       activeLow: config.active_low,
       debounceMs: config.debounce_ms,
-    });
+    }, ctx.log);
     let edges = 0;
     let unwatch: () => void;
     try {

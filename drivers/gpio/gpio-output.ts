@@ -8,7 +8,6 @@
 import { z } from "zod";
 import type { GpioLine } from "../bus/types.js";
 import type { ControlParameterInfo, DriverDefinition, Field, Sensor } from "../types.js";
-import { openInputLine } from "./gpio-input.js";
 
 // The sensor map's duration syntax (agent/config/duration.ts; drivers never import agent/).
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
@@ -66,11 +65,11 @@ export const gpioOutput: DriverDefinition<GpioOutputConfig> = {
   async open(config, ctx): Promise<Sensor> {
     const initial = config.initial === "on";
     const raw = bit(initial) ^ bit(config.active_low);
-    const line: GpioLine = await openInputLine(ctx, {
+    const line: GpioLine = await ctx.bus.gpio({
       pin: config.pin,
       direction: raw ? "high" : "low",
       activeLow: config.active_low,
-    });
+    }, ctx.log);
     const pulseMs = config.pulse === undefined ? undefined : parsePulse(config.pulse);
     let pulseTimer: NodeJS.Timeout | undefined;
     const listeners = new Set<() => void>();

@@ -6,7 +6,9 @@
 // [7:5] DR, [4:0] comparator (0b00011 = disabled, the reset value). §9.6.2 Conversion register:
 // two's complement, MSB first. §9.3.3: an LSB is FSR / 2^15.
 import { z } from "zod";
+import { hex } from "../hex.js";
 import { UNITS, type DriverDefinition, type Field, type Sensor } from "../types.js";
+import { i2cAddressRange, i2cBusSchema } from "./common.js";
 
 export const ADS1115_REG_CONVERSION = 0x00;
 export const ADS1115_REG_CONFIG = 0x01;
@@ -90,13 +92,9 @@ const mapSchema = z
 
 export const ads1115ConfigSchema = z
   .object({
-    bus: z.number().int().min(0).default(1),
-    address: z
-      .number()
-      .int()
-      .min(0x48, "expected address 0x48-0x4B (72-75)")
-      .max(0x4b, "expected address 0x48-0x4B (72-75)")
-      .default(0x48),
+    bus: i2cBusSchema,
+    /** 0x48-0x4B, set by wiring ADDR to GND, VDD, SDA or SCL. */
+    address: i2cAddressRange(0x48, 0x4b).default(0x48),
     /** 0-3 or "AIN0".."AIN3" (single-ended), or "AIN0-AIN1", "AIN0-AIN3", "AIN1-AIN3", "AIN2-AIN3". */
     channel: channelSchema.default("AIN0"),
     /** Full-scale range ±V (PGA). Never apply more than VDD + 0.3 V to an input, whatever the range. */
@@ -130,7 +128,6 @@ export const ads1115: DriverDefinition<Ads1115Config> = {
     ...(config.map ? [{ name: config.map.name, type: "numeric" as const, unit: config.map.unit }] : []),
   ],
   async open(config, ctx): Promise<Sensor> {
-    if (!ctx.bus.i2c) throw new Error("ads1115: this build has no I2C bus layer");
     const device = ctx.bus.i2c({ bus: config.bus, address: config.address }, ctx.log);
     const { gain, rate } = config;
     const word = encodeConfig(config.channel, gain, rate);
@@ -145,7 +142,7 @@ export const ads1115: DriverDefinition<Ads1115Config> = {
           for (let polls = 0; ; polls++) {
             const cfg = await raw.readBlock(ADS1115_REG_CONFIG, 2);
             if (cfg.readUInt16BE(0) & ADS1115_OS) break;
-            if (polls >= waitMs) throw new Error(`ads1115 0x${config.address.toString(16)}: conversion not done after ${2 * waitMs} ms`);
+            if (polls >= waitMs) throw new Error(`ads1115 ${hex(config.address)}: conversion not done after ${2 * waitMs} ms`);
             await raw.sleep(1, signal);
           }
           return raw.readBlock(ADS1115_REG_CONVERSION, 2);

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import type { I2cDevice } from "../bus/types.js";
 import type { DriverDefinition, Field, Sensor } from "../types.js";
+import { i2cAddressOneOf, i2cBusSchema } from "./common.js";
 
 // "Instruction Set Architecture" opcodes.
 export const BH1750_POWER_ON = 0x01;
@@ -31,14 +32,9 @@ export function decodeIlluminance(data: Buffer, mode: Bh1750Mode = "high"): numb
 
 export const bh1750ConfigSchema = z
   .object({
-    /** Adapter number, /dev/i2c-N (1 on the 40-pin header). */
-    bus: z.number().int().min(0).default(1),
+    bus: i2cBusSchema,
     /** 0x23 (ADDR pin low/floating) or 0x5C (ADDR high). */
-    address: z
-      .number()
-      .int()
-      .refine((a) => a === 0x23 || a === 0x5c, { message: "expected address 0x23 (35) or 0x5C (92)" })
-      .default(0x23),
+    address: i2cAddressOneOf([0x23, 0x5c]),
     mode: z.enum(["high", "high2", "low"]).default("high"),
   })
   .strict();
@@ -53,7 +49,6 @@ export const bh1750: DriverDefinition<Bh1750Config> = {
   example: { bus: 1, address: 0x23 },
   describeFields: () => [{ name: "illuminance", type: "numeric", unit: "lx" }],
   async open(config, ctx): Promise<Sensor> {
-    if (!ctx.bus.i2c) throw new Error("bh1750: this build has no I2C bus layer");
     const device: I2cDevice = ctx.bus.i2c({ bus: config.bus, address: config.address }, ctx.log);
     const mode = BH1750_MODES[config.mode];
     return {

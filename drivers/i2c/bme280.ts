@@ -8,6 +8,8 @@ import { z } from "zod";
 import type { I2cDevice, I2cRaw } from "../bus/types.js";
 import type { DriverContext, DriverDefinition, Field, Sensor } from "../types.js";
 import { dewPointField } from "../dew-point.js";
+import { hex } from "../hex.js";
+import { chipLabel, i2cAddressOneOf, i2cBusSchema, withContext } from "./common.js";
 
 // Registers (BME280 §5.3 table 18 / §5.4).
 export const REG_CALIB_00 = 0x88; // 0x88..0xA1: calib00..calib25 (T, P, then H1 at 0xA1)
@@ -134,14 +136,9 @@ const decimalsSchema = z.number().int().min(0).max(6);
 function configSchema(withHumidity: boolean) {
   return z
     .object({
-      /** I2C adapter number (/dev/i2c-N); 1 on a Pi's header pins. */
-      bus: z.number().int().min(0).default(1),
+      bus: i2cBusSchema,
       /** 0x76 (SDO to GND) or 0x77 (SDO to VDDIO) (§6.2). */
-      address: z
-        .number()
-        .int()
-        .refine((a) => a === 0x76 || a === 0x77, { message: "expected address 0x76 (118) or 0x77 (119)" })
-        .default(0x76),
+      address: i2cAddressOneOf([0x76, 0x77]),
       /** Oversampling factor, for all measurements or per quantity (§3.4). 1 = no oversampling. */
       oversampling: z
         .union([
@@ -189,10 +186,6 @@ interface Variant {
 const BME280: Variant = { name: "bme280", chipId: CHIP_ID_BME280, humidity: true };
 const BMP280: Variant = { name: "bmp280", chipId: CHIP_ID_BMP280, humidity: false };
 
-function hex(n: number): string {
-  return `0x${n.toString(16).padStart(2, "0")}`;
-}
-
 function describeChipId(id: number): string {
   if (id === CHIP_ID_BME280) return "a BME280";
   if (id === CHIP_ID_BMP280) return "a BMP280";
@@ -202,20 +195,12 @@ function describeChipId(id: number): string {
   return "not a Bosch BMx280";
 }
 
-function withContext(err: unknown, where: string): Error {
-  const message = err instanceof Error ? err.message : String(err);
-  const out = new Error(`${where}: ${message}`);
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === "string" ? Object.assign(out, { code }) : out;
-}
-
 /** Status polls after the computed maximum time before giving up. */
 const STATUS_POLLS = 10;
 const STATUS_POLL_MS = 2;
 
 async function openBmx280(v: Variant, config: Bmx280Config, ctx: DriverContext): Promise<Sensor> {
-  if (!ctx.bus.i2c) throw new Error(`${v.name}: this build has no I2C bus layer`);
-  const where = `${v.name} on i2c-${config.bus} at ${hex(config.address)}`;
+  const where = chipLabel(v.name, config);
   const os =
     typeof config.oversampling === "number"
       ? { temperature: config.oversampling, pressure: config.oversampling, humidity: config.oversampling }

@@ -3,6 +3,7 @@
 // signed or not, then value = raw × scale + offset. For chips without a dedicated driver.
 import { z } from "zod";
 import { UNITS, type DriverDefinition, type Field, type Sensor } from "../types.js";
+import { i2cAddressRange, i2cBusSchema } from "./common.js";
 
 export interface RegisterFormat {
   length: 1 | 2 | 4;
@@ -34,9 +35,9 @@ export function scaleValue(raw: number, scale: number, offset: number): number {
 
 export const i2cRegisterConfigSchema = z
   .object({
-    bus: z.number().int().min(0).default(1),
+    bus: i2cBusSchema,
     /** 7-bit address; 0x03-0x77 (the rest is reserved by the I2C specification). */
-    address: z.number().int().min(0x03, "expected a 7-bit address 0x03-0x77").max(0x77, "expected a 7-bit address 0x03-0x77"),
+    address: i2cAddressRange(0x03, 0x77, "a 7-bit address"),
     register: z.number().int().min(0).max(0xff),
     length: z.union([z.literal(1), z.literal(2), z.literal(4)]).default(2),
     endianness: z.enum(["big", "little"]).default("big"),
@@ -57,10 +58,9 @@ export const i2cRegister: DriverDefinition<I2cRegisterConfig> = {
   bus: "i2c",
   description: "Generic I2C register: reads 1/2/4 bytes, decodes endianness and sign, applies scale and offset",
   configSchema: i2cRegisterConfigSchema,
-  example: { bus: 1, address: 0x48, register: 0x00, length: 2, signed: true, scale: 0.0078125, unit: "°C", name: "temperature", decimals: 2 },
+  example: { bus: 1, address: 0x18, register: 0x00, length: 2, signed: true, scale: 0.0078125, unit: "°C", name: "temperature", decimals: 2 },
   describeFields: (config) => [{ name: config.name, type: "numeric", unit: config.unit }],
   async open(config, ctx): Promise<Sensor> {
-    if (!ctx.bus.i2c) throw new Error("i2c-register: this build has no I2C bus layer");
     const device = ctx.bus.i2c({ bus: config.bus, address: config.address }, ctx.log);
     return {
       async read(signal): Promise<Field[]> {

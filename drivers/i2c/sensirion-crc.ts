@@ -1,6 +1,8 @@
 // CRC-8 of Sensirion humidity sensors (SHT3x datasheet §4.12 "Checksum Calculation";
 // SHT4x datasheet "Checksum Calculation"): polynomial 0x31 (x^8 + x^5 + x^4 + 1), init 0xFF, no reflection,
 // final XOR 0x00. Check value from the datasheets: CRC(0xBE 0xEF) = 0x92.
+import { hex } from "../hex.js";
+
 export const SENSIRION_CRC_POLY = 0x31;
 export const SENSIRION_CRC_INIT = 0xff;
 
@@ -16,9 +18,6 @@ export function sensirionCrc8(data: Uint8Array): number {
   return crc;
 }
 
-function hex2(n: number): string {
-  return `0x${n.toString(16).padStart(2, "0")}`;
-}
 
 /**
  * The 16-bit big-endian word at `offset` of a Sensirion response (word, word, CRC triplets),
@@ -32,6 +31,6 @@ export function checkedWord(response: Buffer, offset: number, what: string): num
   const word = response.subarray(offset, offset + 2);
   const got = response[offset + 2]!;
   const expected = sensirionCrc8(word);
-  if (got !== expected) throw new Error(`CRC mismatch on ${what}: got ${hex2(got)}, expected ${hex2(expected)}`);
+  if (got !== expected) throw new Error(`CRC mismatch on ${what}: got ${hex(got)}, expected ${hex(expected)}`);
   return response.readUInt16BE(offset);
 }

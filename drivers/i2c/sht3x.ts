@@ -9,6 +9,7 @@ import type { I2cDevice } from "../bus/types.js";
 import type { DriverContext, DriverDefinition, Field, Sensor } from "../types.js";
 import { checkedWord } from "./sensirion-crc.js";
 import { dewPointField } from "../dew-point.js";
+import { chipLabel, i2cAddressOneOf, i2cBusSchema, withContext } from "./common.js";
 
 /** Single shot, high repeatability, no clock stretching (§4.3). */
 export const SHT3X_MEASURE_HIGH = Buffer.from([0x24, 0x00]);
@@ -21,16 +22,9 @@ const decimalsSchema = z.number().int().min(0).max(6);
 export function shtConfigSchema<A extends readonly [number, ...number[]]>(addresses: A) {
   return z
     .object({
-      /** I2C adapter number (/dev/i2c-N); 1 on a Pi's header pins. */
-      bus: z.number().int().min(0).default(1),
+      bus: i2cBusSchema,
       /** 7-bit address (set by the ADDR pin or the part number). */
-      address: z
-        .number()
-        .int()
-        .refine((a) => addresses.includes(a), {
-          message: `expected address ${addresses.map((a) => `0x${a.toString(16)}`).join(" or ")}`,
-        })
-        .default(addresses[0]),
+      address: i2cAddressOneOf(addresses),
       /** Decimals written per field (defaults: temperature 2, humidity 1). */
       decimals: z
         .object({ temperature: decimalsSchema.optional(), humidity: decimalsSchema.optional() })
@@ -76,14 +70,9 @@ export function decodeShtResponse(
   return { temperature: chip.temperature(t), humidity: chip.humidity(rh) };
 }
 
-function hex(n: number): string {
-  return `0x${n.toString(16).padStart(2, "0")}`;
-}
-
 /** Open an SHTxx: one command, a wait, a 6-byte read per measurement. */
 export async function openSht(chip: ShtChip, config: ShtConfig, ctx: DriverContext): Promise<Sensor> {
-  if (!ctx.bus.i2c) throw new Error(`${chip.name}: this build has no I2C bus layer`);
-  const where = `${chip.name} on i2c-${config.bus} at ${hex(config.address)}`;
+  const where = chipLabel(chip.name, config);
   const device: I2cDevice = ctx.bus.i2c({ bus: config.bus, address: config.address }, ctx.log);
   const tDecimals = config.decimals.temperature ?? 2;
   const hDecimals = config.decimals.humidity ?? 1;
@@ -118,14 +107,6 @@ export async function openSht(chip: ShtChip, config: ShtConfig, ctx: DriverConte
   };
 }
 
-/** Prefix an error with where it happened, keeping its errno `code`. */
-export function withContext(err: unknown, where: string): Error {
-  const message = err instanceof Error ? err.message : String(err);
-  const out = new Error(`${where}: ${message}`);
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === "string" ? Object.assign(out, { code }) : out;
-}
-
 export const SHT3X: ShtChip = {
   name: "sht3x",
   command: SHT3X_MEASURE_HIGH,
@@ -139,7 +120,7 @@ export const sht3x: DriverDefinition<ShtConfig> = {
   bus: "i2c",
   description: "Sensirion SHT3x (SHT30/31/35) temperature and relative humidity sensor on I2C (0x44/0x45)",
   configSchema: sht3xConfigSchema,
-  example: { bus: 1, address: 0x44 },
+  example: { bus: 1, address: 0x45 },
   describeFields: () => SHT_FIELDS,
   open: (config, ctx) => openSht(SHT3X, config, ctx),
 };

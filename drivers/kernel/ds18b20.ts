@@ -135,7 +135,7 @@ export const ds18b20: DriverDefinition<Ds18b20Config> = {
   example: { sensor: "28-0316a2792aff", decimals: 2 },
   describeFields: () => [{ name: "temperature", type: "numeric", unit: "°C" }],
   async open(config, ctx: DriverContext): Promise<Sensor> {
-    const sysfsRoot = ctx.bus.sysfsRoot ?? "/sys";
+    const sysfsRoot = ctx.bus.sysfsRoot;
     let id = await resolveId(config, sysfsRoot);
     return {
       async read(signal) {

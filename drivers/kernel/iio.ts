@@ -125,7 +125,7 @@ function errCode(e: unknown): string | undefined {
 
 /** Open an IIO sensor; `deps` replaces file reads (tests). The driver's `open` calls this. */
 export async function openIio(config: IioConfig, ctx: DriverContext, deps: IioDeps = defaultDeps): Promise<Sensor> {
-  const devicesDir = join(ctx.bus.sysfsRoot ?? "/sys", "bus", "iio", "devices");
+  const devicesDir = join(ctx.bus.sysfsRoot, "bus", "iio", "devices");
   const channels = config.channels.map(resolveChannel);
 
   /** Read a file; undefined when it does not exist (attribute not provided by the driver). */

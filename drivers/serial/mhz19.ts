@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { linkDownError } from "./pending-reads.js";
 import type { SerialLink } from "../bus/types.js";
+import { hex } from "../hex.js";
 import type { DriverDefinition, Field, Sensor } from "../types.js";
 
 export const PACKET_SIZE = 9;
@@ -57,13 +58,9 @@ export function parseResponse(packet: Buffer): Mhz19Reading {
   const expected = packet[8]!;
   const actual = checksum(packet);
   if (expected !== actual) {
-    throw new Error(`mhz19 reply: bad checksum: reply says 0x${hex2(expected)}, bytes give 0x${hex2(actual)}`);
+    throw new Error(`mhz19 reply: bad checksum: reply says ${hex(expected)}, bytes give ${hex(actual)}`);
   }
   return { co2: packet[2]! * 256 + packet[3]!, temperature: packet[4]! - 40 };
-}
-
-function hex2(n: number): string {
-  return n.toString(16).padStart(2, "0");
 }
 
 /** A valid 0x86 reply for the emulator and tests. */
@@ -279,7 +276,7 @@ export const mhz19: DriverDefinition<Mhz19Config> = {
   bus: "serial",
   description: "Winsen MH-Z19/MH-Z19B NDIR CO₂ sensor on a UART (query/response)",
   configSchema: mhz19ConfigSchema,
-  example: { port: "/dev/serial0", abc: false },
+  example: { port: "/dev/ttyUSB0", abc: false },
   describeFields: () => [
     { name: "co2", type: "numeric", unit: "ppm" },
     { name: "temperature", type: "numeric", unit: "°C" },

@@ -221,7 +221,7 @@ export const nmea: DriverDefinition<NmeaConfig> = {
   bus: "serial",
   description: "GPS/GNSS receiver speaking NMEA 0183 (GGA + RMC): position, altitude, fix, speed",
   configSchema: nmeaConfigSchema,
-  example: { port: "/dev/ttyACM0", baud: 9600 },
+  example: { port: "/dev/ttyACM1", baud: 9600 },
   describeFields: () => [
     { name: "fix", type: "boolean" },
     { name: "latitude", type: "numeric", unit: "°" },

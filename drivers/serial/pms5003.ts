@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { linkDownError, PendingReads } from "./pending-reads.js";
 import type { SerialLink } from "../bus/types.js";
+import { hex } from "../hex.js";
 import type { DriverDefinition, Field, NumericField, Sensor, Unit } from "../types.js";
 
 // Appendix I frame: start characters 0x42 0x4D, frame length = 2×13 data words + 2 check bytes
@@ -53,12 +54,8 @@ function frameProblem(frame: Buffer): string | undefined {
   if (length !== FRAME_LENGTH) return `expected frame length ${FRAME_LENGTH}, got ${length}`;
   const expected = frame.readUInt16BE(CHECK_OFFSET);
   const actual = checksum(frame);
-  if (actual !== expected) return `bad checksum: frame says 0x${hex4(expected)}, bytes sum to 0x${hex4(actual)}`;
+  if (actual !== expected) return `bad checksum: frame says ${hex(expected, 4)}, bytes sum to ${hex(actual, 4)}`;
   return undefined;
-}
-
-function hex4(n: number): string {
-  return n.toString(16).padStart(4, "0");
 }
 
 /** Decode one 32-byte frame into fields stamped `timestamp`; throws on a malformed frame. */

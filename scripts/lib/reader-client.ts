@@ -1,5 +1,5 @@
 // A small sensor-data reading client (the demo's and the end-to-end tests' reader), in either
-// dialect: XEP-0323 seqnr ('xep') or the IEEE id-based successor ('ieee', protocol.md §1.8).
+// dialect: XEP-0323 seqnr ('xep') or the IEEE id-based successor ('ieee', docs/protocol.md §1.8).
 // It speaks raw stanzas over the same verified-TLS connection code the agent uses.
 import { xml, type Element } from "@xmpp/xml";
 import { createConnection, type XmppConnection } from "../../agent/transport/connection.js";

@@ -111,7 +111,7 @@ export interface StartRegistryOptions {
   /** Default: the secret configured for `domain` in startProsody(). */
   secret?: string;
   /**
-   * JID-registry mode (protocol.md §2.1): the registry is this client account on the test server
+   * JID-registry mode (docs/protocol.md §2.1): the registry is this client account on the test server
    * (list it in startProsody's users) instead of a component. It approves every presence
    * subscription and records presences in `presences`. `domain` is then the account's bare JID.
    */

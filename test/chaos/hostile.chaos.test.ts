@@ -1,5 +1,5 @@
 // Chaos: hostile and broken stanzas from an allowed reader and from strangers, then floods.
-// Every request gets the exact stanza error protocol.md §5 names (or is ignored, for things
+// Every request gets the exact stanza error docs/protocol.md §5 names (or is ignored, for things
 // that must never be answered), thingd keeps answering ping and readouts, its memory stays
 // bounded, and a stranger's flood does not slow the owner down.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -122,7 +122,7 @@ async function runCorpus(): Promise<void> {
 }
 
 describe("hostile stanzas", () => {
-  it(`answers each of ${CORPUS.length} hostile stanzas exactly as protocol.md §5 says, keeps working, memory bounded`, async () => {
+  it(`answers each of ${CORPUS.length} hostile stanzas exactly as docs/protocol.md §5 says, keeps working, memory bounded`, async () => {
     await runCorpus(); // warm-up round: caches, JIT
     const pid = rig.agent.child.pid!;
     const rss1 = await rssKiB(pid);

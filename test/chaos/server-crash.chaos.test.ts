@@ -54,7 +54,7 @@ describe("server crash and freeze", () => {
     }
     console.log(`online after server back (ms): ${delays.join(", ")}`);
     for (const d of delays) expect(d).toBeLessThan(2_000);
-    // Claimed things never register again (protocol.md §2.2).
+    // Claimed things never register again (docs/protocol.md §2.2).
     expect(rig.registry.registrations.length).toBe(registrations);
     const state = JSON.parse(await readFile(path.join(rig.dir, "state", "thing-state.json"), "utf8"));
     expect([state.status, state.owner]).toStrictEqual(["CLAIMED", "owner@localhost"]);

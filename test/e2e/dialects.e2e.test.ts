@@ -1,4 +1,4 @@
-// End to end, the same readout scenarios in both sensor-data dialects (protocol.md §1, §1.8):
+// End to end, the same readout scenarios in both sensor-data dialects (docs/protocol.md §1, §1.8):
 // a real Prosody on loopback, the test registry component, thingd from dist/, and a reader
 // speaking either XEP-0323 seqnr ('xep') or the IEEE id dialect ('ieee').
 import { rm, writeFile } from "node:fs/promises";

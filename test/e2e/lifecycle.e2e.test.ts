@@ -1,4 +1,4 @@
-// End to end, the XEP-0347 lifecycle after the first registration (protocol.md §2.2–§2.7):
+// End to end, the XEP-0347 lifecycle after the first registration (docs/protocol.md §2.2–§2.7):
 // claim (owner reads, stranger refused, mutual subscription, KEY blanked), pushes only from
 // the registry, update of changed tags across a restart, update refused (item-not-found),
 // removed, disowned (roster remove, registered again), `thingd unregister`, an IEEE-namespace

@@ -1,4 +1,4 @@
-// End to end, XEP-0324 provisioning (protocol.md §3.1) with `provisioning.jid` configured:
+// End to end, XEP-0324 provisioning (docs/protocol.md §3.1) with `provisioning.jid` configured:
 // the owner reads without a question; others are allowed, refused or narrowed by canRead;
 // answers are cached until the server sends clearCache; no answer in time is a deny; presence
 // subscriptions ask isFriend; friend/unfriend and clearCache are obeyed only from the server.

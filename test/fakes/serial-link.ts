@@ -2,8 +2,9 @@
 // driver through the real bus factory (real serialport on a pty) while keeping its link.
 import type { Logger } from "pino";
 import { createBusFactory } from "../../drivers/bus/index.js";
-import type { BusFactory, SerialLink } from "../../drivers/bus/types.js";
+import type { SerialLink } from "../../drivers/bus/types.js";
 import type { DriverDefinition, Sensor } from "../../drivers/types.js";
+import { busWith } from "../helpers/bus.js";
 
 /** A SerialLink driven by the test: `feed` bytes in, `down`/`setStatus` change its state. */
 export class FakeLink implements SerialLink {
@@ -50,7 +51,7 @@ export async function openWithRealLink<C>(
 ): Promise<{ sensor: Sensor; link: () => SerialLink }> {
   const real = createBusFactory({ serialBackoff: { initialDelayMs: 20, maxDelayMs: 100 } });
   let link: SerialLink | undefined;
-  const bus: BusFactory = { serial: (o, l) => (link = real.serial(o, l)) };
+  const bus = busWith({ serial: (o, l) => (link = real.serial(o, l)) });
   const sensor = await driver.open(driver.configSchema.parse(config), { bus, log, id });
   return { sensor, link: () => link! };
 }

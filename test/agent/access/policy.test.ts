@@ -1,4 +1,4 @@
-// AccessPolicy decisions (protocol.md §3.1) with and without a provisioning server. The
+// AccessPolicy decisions (docs/protocol.md §3.1) with and without a provisioning server. The
 // provisioning server is reached through ProvisioningClient's `request` function, answered here
 // with real XEP-0324 response stanzas (the transport is what is replaced, not the protocol code).
 import { describe, expect, it } from "vitest";

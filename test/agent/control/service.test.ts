@@ -17,6 +17,7 @@ import { openGpioLine } from "../../../drivers/bus/gpio.js";
 import { gpioOutput, gpioOutputConfigSchema } from "../../../drivers/gpio/gpio-output.js";
 import { simulated, simulatedConfigSchema } from "../../../drivers/simulated.js";
 import { FakeGpio, loadOnoff } from "../../fakes/onoff.js";
+import { busWith } from "../../helpers/bus.js";
 
 const log = pino({ level: "silent" });
 let root: string;
@@ -35,7 +36,7 @@ beforeEach(() => {
 });
 
 async function relay(id: string, pin: number, extra: Record<string, unknown> = {}): Promise<Poller> {
-  const bus = { serial: () => { throw new Error("none"); }, gpio: (o: Parameters<typeof openGpioLine>[0], l: typeof log) => openGpioLine(o, l, { sysfsRoot: root, loadOnoff }) };
+  const bus = busWith({ gpio: (o, l) => openGpioLine(o, l, { sysfsRoot: root, loadOnoff }), sysfsRoot: root });
   const sensor = await gpioOutput.open(gpioOutputConfigSchema.parse({ pin, field: "relay", ...extra }), { bus, log, id });
   return new Poller({ id, driver: "gpio-output", periodMs: 3_600_000, timeoutMs: 500 }, sensor, log);
 }

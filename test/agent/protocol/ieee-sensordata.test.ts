@@ -149,7 +149,7 @@ describe("IEEE builders", () => {
   });
 });
 
-describe("seqnr dialect compat forms (protocol.md §6.1)", () => {
+describe("seqnr dialect compat forms (docs/protocol.md §6.1)", () => {
   it("writes int/long as numeric unit='', date/time as string, duration as timeSpan, enum with dataType", () => {
     expect(EVERY_TYPE.map((f) => buildField(f).toString())).toStrictEqual([
       `<numeric name="temperature" momentary="true" automaticReadout="true" value="21.40" unit="°C"/>`,

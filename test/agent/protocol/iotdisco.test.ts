@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { buildIotDiscoUri } from "../../../agent/protocol/iotdisco.js";
 
 describe("buildIotDiscoUri", () => {
-  it("builds the protocol.md §2.5 example", () => {
+  it("builds the docs/protocol.md §2.5 example", () => {
     expect(
       buildIotDiscoUri(
         { SN: "00000000a1b2c3d4", MAN: "example.com", MODEL: "PiGateway", V: 1.5, KEY: "3f9c0000000000000000000000a2d1" },

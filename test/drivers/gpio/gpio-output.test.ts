@@ -6,10 +6,10 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openGpioLine } from "../../../drivers/bus/gpio.js";
-import type { BusFactory } from "../../../drivers/bus/types.js";
 import { gpioOutput, gpioOutputConfigSchema, parsePulse } from "../../../drivers/gpio/gpio-output.js";
 import type { DriverContext, Sensor } from "../../../drivers/types.js";
 import { FakeGpio, loadOnoff } from "../../fakes/onoff.js";
+import { busWith } from "../../helpers/bus.js";
 
 const log = pino({ level: "silent" });
 let root: string;
@@ -27,13 +27,7 @@ beforeEach(async () => {
 afterEach(() => rm(root, { recursive: true, force: true }));
 
 function ctx(): DriverContext {
-  const bus: BusFactory = {
-    serial: () => {
-      throw new Error("no serial here");
-    },
-    gpio: (o, l) => openGpioLine(o, l, { sysfsRoot: root, loadOnoff }),
-    sysfsRoot: root,
-  };
+  const bus = busWith({ gpio: (o, l) => openGpioLine(o, l, { sysfsRoot: root, loadOnoff }), sysfsRoot: root });
   return { bus, log, id: "relay" };
 }
 

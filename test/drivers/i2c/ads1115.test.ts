@@ -1,6 +1,5 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { createBusFactory } from "../../../drivers/bus/index.js";
 import { openI2cDevice } from "../../../drivers/bus/i2c-device.js";
 import {
   ads1115,
@@ -14,6 +13,7 @@ import {
 import type { Field } from "../../../drivers/types.js";
 import { Ads1115Emulator } from "../../fakes/chips/ads1115.js";
 import { FakeI2cBus } from "../../fakes/i2c-bus.js";
+import { fakeI2cBusFactory } from "../../helpers/i2c-rig.js";
 
 const log = pino({ level: "silent" });
 
@@ -21,7 +21,7 @@ function setup(now?: () => number) {
   const fake = new FakeI2cBus(1);
   const chip = new Ads1115Emulator(now);
   fake.attach(0x48, chip);
-  const bus = createBusFactory({ i2cOpenBus: async () => fake });
+  const bus = fakeI2cBusFactory(fake);
   return { fake, chip, ctx: { bus, log, id: "adc" } };
 }
 

@@ -1,9 +1,10 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { createBusFactory } from "../../../drivers/bus/index.js";
 import { bh1750, bh1750ConfigSchema, decodeIlluminance } from "../../../drivers/i2c/bh1750.js";
 import { Bh1750Emulator } from "../../fakes/chips/bh1750.js";
 import { FakeI2cBus } from "../../fakes/i2c-bus.js";
+import { fakeI2cBusFactory, openOnFakeI2c } from "../../helpers/i2c-rig.js";
+import { values } from "../../helpers/values.js";
 
 const log = pino({ level: "silent" });
 
@@ -11,7 +12,7 @@ function setup(address = 0x23) {
   const fake = new FakeI2cBus(1);
   const chip = new Bh1750Emulator();
   fake.attach(address, chip);
-  const bus = createBusFactory({ i2cOpenBus: async () => fake, i2c: { timeoutMs: 200, retryDelayMs: 1 } });
+  const bus = fakeI2cBusFactory(fake, { timeoutMs: 200 });
   return { fake, chip, ctx: { bus, log, id: "light" } };
 }
 
@@ -44,6 +45,14 @@ describe("bh1750", () => {
     expect((await ok.read(AbortSignal.timeout(2000)))[0]).toMatchObject({ value: 1000 });
     const missing = await bh1750.open(bh1750ConfigSchema.parse({ address: 0x23 }), ctx);
     await expect(missing.read(AbortSignal.timeout(2000))).rejects.toMatchObject({ code: "ENXIO" });
+  });
+
+  it("reads lx at the address its config names (the example in docs/adding-a-driver.md)", async () => {
+    const chip = new Bh1750Emulator();
+    chip.lux = 500;
+    const { sensor, fake } = await openOnFakeI2c(bh1750, chip, { address: 0x5c });
+    expect(values(await sensor.read(AbortSignal.timeout(2000)))).toStrictEqual({ illuminance: 500 });
+    expect(fake.messages.map((m) => m.op)).toStrictEqual(["write", "write", "read"]);
   });
 
   it("rejects other addresses", () => {

@@ -1,7 +1,5 @@
 import { pino } from "pino";
-import { afterEach, describe, expect, it } from "vitest";
-import { openI2cDevice } from "../../../drivers/bus/i2c-device.js";
-import type { BusFactory } from "../../../drivers/bus/types.js";
+import { describe, expect, it } from "vitest";
 import {
   bme280,
   bmp280,
@@ -13,9 +11,10 @@ import {
   parseCalibration,
   type Bme280Calibration,
 } from "../../../drivers/i2c/bme280.js";
-import type { DriverDefinition, Field, Sensor } from "../../../drivers/types.js";
 import { dewPoint } from "../../../drivers/dew-point.js";
 import { FakeI2cBus } from "../../fakes/i2c-bus.js";
+import { fakeI2cBusFactory, openOnFakeI2c } from "../../helpers/i2c-rig.js";
+import { values } from "../../helpers/values.js";
 import { Bme280Emulator, encodeCalibration } from "../../fakes/chips/bme280.js";
 
 const silent = pino({ level: "silent" });
@@ -46,31 +45,9 @@ function humidityInt32(adcH: number, tFine: number, h: typeof HUMIDITY): number 
   return (v >> 12) / 1024;
 }
 
-function busFactory(fake: FakeI2cBus): BusFactory {
-  const openBus = async () => fake; // fresh per test: the bus layer shares adapters per openBus
-  return {
-    serial: () => {
-      throw new Error("no serial in this test");
-    },
-    i2c: (options, log) => openI2cDevice(options, log, { openBus, retryDelayMs: 1 }),
-  };
-}
 
-function values(fields: Field[]): Record<string, unknown> {
-  return Object.fromEntries(fields.map((f) => [f.name, f.value]));
-}
 
-const opened: Sensor[] = [];
-afterEach(async () => {
-  for (const s of opened.splice(0)) await s.close();
-});
 
-async function start<C>(driver: DriverDefinition<C>, chip: Bme280Emulator, config: Record<string, unknown> = {}) {
-  const fake = new FakeI2cBus().attach((config.address as number | undefined) ?? 0x76, chip);
-  const sensor = await driver.open(driver.configSchema.parse(config), { bus: busFactory(fake), log: silent, id: "env" });
-  opened.push(sensor);
-  return { fake, sensor };
-}
 
 describe("compensation (datasheet worked example)", () => {
   it("temperature: adc_T 519888 → 25.08 °C", () => {
@@ -136,7 +113,7 @@ describe("parseCalibration / parseAdc", () => {
 describe("bme280 driver (emulator through the bus layer)", () => {
   it("reads T, p and RH end to end in forced mode", async () => {
     const chip = new Bme280Emulator({ calibration: WITH_HUMIDITY, adc: { adcT: ADC_T, adcP: ADC_P, adcH: ADC_H }, conversionMs: 8 });
-    const { fake, sensor } = await start(bme280, chip);
+    const { fake, sensor } = await openOnFakeI2c(bme280, chip);
     const fields = await sensor.read(new AbortController().signal);
     const v = values(fields);
     expect(v.temperature).toBeCloseTo(25.08, 2);
@@ -161,7 +138,7 @@ describe("bme280 driver (emulator through the bus layer)", () => {
 
   it("reads calibration once at open, not per read", async () => {
     const chip = new Bme280Emulator({ calibration: WITH_HUMIDITY, adc: { adcT: ADC_T, adcP: ADC_P, adcH: ADC_H }, conversionMs: 1 });
-    const { fake, sensor } = await start(bme280, chip);
+    const { fake, sensor } = await openOnFakeI2c(bme280, chip);
     await sensor.read(new AbortController().signal);
     await sensor.read(new AbortController().signal);
     const calibReads = fake.messages.filter((m) => m.op === "write" && (m.data[0] === 0x88 || m.data[0] === 0xe1));
@@ -171,7 +148,7 @@ describe("bme280 driver (emulator through the bus layer)", () => {
 
   it("polls the measuring bit when the conversion outlasts the computed time", async () => {
     const chip = new Bme280Emulator({ calibration: WITH_HUMIDITY, adc: { adcT: ADC_T, adcP: ADC_P, adcH: ADC_H }, conversionMs: 14 });
-    const { sensor } = await start(bme280, chip);
+    const { sensor } = await openOnFakeI2c(bme280, chip);
     const v = values(await sensor.read(new AbortController().signal));
     expect(chip.readsWhileMeasuring).toBe(0);
     expect(v.temperature).toBeCloseTo(25.08, 2);
@@ -179,7 +156,7 @@ describe("bme280 driver (emulator through the bus layer)", () => {
 
   it("honours oversampling, address, soft reset and decimals", async () => {
     const chip = new Bme280Emulator({ calibration: WITH_HUMIDITY, adc: { adcT: ADC_T, adcP: ADC_P, adcH: ADC_H }, conversionMs: 1 });
-    const { fake, sensor } = await start(bme280, chip, {
+    const { fake, sensor } = await openOnFakeI2c(bme280, chip, {
       address: 0x77,
       oversampling: { temperature: 2, pressure: 16, humidity: 4 },
       soft_reset: true,
@@ -197,7 +174,7 @@ describe("bme280 driver (emulator through the bus layer)", () => {
   it("refuses a BMP280 (chip id 0x58) with a clear error", async () => {
     const chip = new Bme280Emulator({ chipId: 0x58, calibration: DATASHEET, adc: { adcT: ADC_T, adcP: ADC_P } });
     const fake = new FakeI2cBus().attach(0x76, chip);
-    await expect(bme280.open(bme280.configSchema.parse({}), { bus: busFactory(fake), log: silent, id: "env" })).rejects.toThrow(
+    await expect(bme280.open(bme280.configSchema.parse({}), { bus: fakeI2cBusFactory(fake), log: silent, id: "env" })).rejects.toThrow(
       "bme280 on i2c-1 at 0x76: chip id register 0xD0 reads 0x58 (a BMP280), expected 0x60 for a BME280 (use driver bmp280)",
     );
   });
@@ -205,14 +182,14 @@ describe("bme280 driver (emulator through the bus layer)", () => {
   it("refuses an unknown chip id, naming what was found", async () => {
     const chip = new Bme280Emulator({ chipId: 0x61, calibration: DATASHEET, adc: { adcT: ADC_T, adcP: ADC_P } });
     const fake = new FakeI2cBus().attach(0x76, chip);
-    await expect(bmp280.open(bmp280.configSchema.parse({}), { bus: busFactory(fake), log: silent, id: "env" })).rejects.toThrow(
+    await expect(bmp280.open(bmp280.configSchema.parse({}), { bus: fakeI2cBusFactory(fake), log: silent, id: "env" })).rejects.toThrow(
       /reads 0x61 \(a BME680\/BME688\), expected 0x58 for a BMP280/,
     );
   });
 
   it("a read aborted during the conversion rejects with the abort reason", async () => {
     const chip = new Bme280Emulator({ calibration: WITH_HUMIDITY, adc: { adcT: ADC_T, adcP: ADC_P, adcH: ADC_H }, conversionMs: 50 });
-    const { sensor } = await start(bme280, chip);
+    const { sensor } = await openOnFakeI2c(bme280, chip);
     const ac = new AbortController();
     const reading = sensor.read(ac.signal);
     setTimeout(() => ac.abort(new Error("read timeout")), 5);
@@ -230,7 +207,7 @@ describe("bme280 driver (emulator through the bus layer)", () => {
 describe("bmp280 driver", () => {
   it("reads T and p, no humidity, without touching ctrl_hum", async () => {
     const chip = new Bme280Emulator({ chipId: 0x58, calibration: DATASHEET, adc: { adcT: ADC_T, adcP: ADC_P }, conversionMs: 7 });
-    const { fake, sensor } = await start(bmp280, chip);
+    const { fake, sensor } = await openOnFakeI2c(bmp280, chip);
     const fields = await sensor.read(new AbortController().signal);
     expect(fields.map((f) => f.name)).toStrictEqual(["temperature", "pressure"]);
     expect(bmp280.describeFields(bmp280.configSchema.parse({})).map((f) => f.name)).toStrictEqual(["temperature", "pressure"]);

@@ -1,8 +1,8 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { createBusFactory } from "../../../drivers/bus/index.js";
 import { decodeRegister, i2cRegister, i2cRegisterConfigSchema } from "../../../drivers/i2c/i2c-register.js";
 import { FakeI2cBus, RegisterChip } from "../../fakes/i2c-bus.js";
+import { fakeI2cBusFactory } from "../../helpers/i2c-rig.js";
 
 const log = pino({ level: "silent" });
 
@@ -30,7 +30,7 @@ describe("i2c-register", () => {
     chip.registers[0x00] = 0xe7;
     chip.registers[0x01] = 0x00;
     fake.attach(0x48, chip);
-    const bus = createBusFactory({ i2cOpenBus: async () => fake });
+    const bus = fakeI2cBusFactory(fake);
     const config = i2cRegisterConfigSchema.parse({ address: 0x48, register: 0, signed: true, scale: 1 / 256, offset: 0.5, unit: "°C", name: "temperature", decimals: 2 });
     const sensor = await i2cRegister.open(config, { bus, log, id: "t" });
     const fields = await sensor.read(AbortSignal.timeout(1000));

@@ -1,42 +1,18 @@
 import { pino } from "pino";
-import { afterEach, describe, expect, it } from "vitest";
-import { openI2cDevice } from "../../../drivers/bus/i2c-device.js";
-import type { BusFactory } from "../../../drivers/bus/types.js";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { checkedWord, sensirionCrc8 } from "../../../drivers/i2c/sensirion-crc.js";
 import { decodeShtResponse, sht3x, SHT3X, sht3xHumidity, sht3xTemperature } from "../../../drivers/i2c/sht3x.js";
 import { sht4x, SHT4X, sht4xHumidity } from "../../../drivers/i2c/sht4x.js";
-import type { DriverDefinition, Field, Sensor } from "../../../drivers/types.js";
 import { FakeI2cBus } from "../../fakes/i2c-bus.js";
+import { fakeI2cBusFactory, openOnFakeI2c } from "../../helpers/i2c-rig.js";
+import { values } from "../../helpers/values.js";
 import { ShtEmulator } from "../../fakes/chips/sht.js";
 
 const silent = pino({ level: "silent" });
 
-function busFactory(fake: FakeI2cBus): BusFactory {
-  // A fresh openBus per test: the bus layer shares adapters per openBus function.
-  const openBus = async () => fake;
-  return {
-    serial: () => {
-      throw new Error("no serial in this test");
-    },
-    i2c: (options, log) => openI2cDevice(options, log, { openBus, retryDelayMs: 1 }),
-  };
-}
 
-function values(fields: Field[]): Record<string, unknown> {
-  return Object.fromEntries(fields.map((f) => [f.name, f.value]));
-}
 
-const open: Sensor[] = [];
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-});
 
-async function start<C>(driver: DriverDefinition<C>, chip: ShtEmulator, config: Record<string, unknown> = {}) {
-  const fake = new FakeI2cBus().attach((config.address as number | undefined) ?? 0x44, chip);
-  const sensor = await driver.open(driver.configSchema.parse(config), { bus: busFactory(fake), log: silent, id: "th" });
-  open.push(sensor);
-  return { fake, sensor };
-}
 
 describe("Sensirion CRC-8", () => {
   it("gives the datasheet check value CRC(0xBE 0xEF) = 0x92 (SHT3x §4.12)", () => {
@@ -80,7 +56,7 @@ describe("conversions", () => {
 describe("sht3x driver (through the bus layer)", () => {
   it("sends 0x2400, waits for the conversion and reports T/RH with 2/1 decimals", async () => {
     const chip = new ShtEmulator({ kind: "sht3x", rawT: 0x6666, rawRH: 0x8000, conversionMs: 12.5 });
-    const { sensor } = await start(sht3x, chip);
+    const { sensor } = await openOnFakeI2c(sht3x, chip);
     const fields = await sensor.read(new AbortController().signal);
     expect(chip.commands).toStrictEqual(["2400"]);
     expect(chip.earlyReads).toBe(0);
@@ -100,7 +76,7 @@ describe("sht3x driver (through the bus layer)", () => {
 
   it("uses the configured address and decimals", async () => {
     const chip = new ShtEmulator({ kind: "sht3x", rawT: 0x6666, rawRH: 0x8000 });
-    const { fake, sensor } = await start(sht3x, chip, { address: 0x45, decimals: { humidity: 2 } });
+    const { fake, sensor } = await openOnFakeI2c(sht3x, chip, { address: 0x45, decimals: { humidity: 2 } });
     const fields = await sensor.read(new AbortController().signal);
     expect(fake.messages.every((m) => m.address === 0x45)).toBe(true);
     expect(fields.find((f) => f.name === "humidity")).toMatchObject({ decimals: 2 });
@@ -108,7 +84,7 @@ describe("sht3x driver (through the bus layer)", () => {
 
   it("rejects a read whose CRC is corrupted, and reads fine afterwards", async () => {
     const chip = new ShtEmulator({ kind: "sht3x", rawT: 0x6666, rawRH: 0x8000 });
-    const { sensor } = await start(sht3x, chip);
+    const { sensor } = await openOnFakeI2c(sht3x, chip);
     chip.corruptNextCrc("temperature");
     await expect(sensor.read(new AbortController().signal)).rejects.toThrow(
       /^sht3x on i2c-1 at 0x44: CRC mismatch on temperature: got 0x[0-9a-f]{2}, expected 0x[0-9a-f]{2}$/,
@@ -125,8 +101,8 @@ describe("sht3x driver (through the bus layer)", () => {
 
   it("reports a missing chip with the errno code", async () => {
     const fake = new FakeI2cBus();
-    const sensor = await sht3x.open(sht3x.configSchema.parse({}), { bus: busFactory(fake), log: silent, id: "th" });
-    open.push(sensor);
+    const sensor = await sht3x.open(sht3x.configSchema.parse({}), { bus: fakeI2cBusFactory(fake), log: silent, id: "th" });
+    onTestFinished(() => sensor.close());
     await expect(sensor.read(new AbortController().signal)).rejects.toMatchObject({ code: "ENXIO" });
   });
 });
@@ -134,7 +110,7 @@ describe("sht3x driver (through the bus layer)", () => {
 describe("sht4x driver (through the bus layer)", () => {
   it("sends 0xFD and reports T and clamped RH", async () => {
     const chip = new ShtEmulator({ kind: "sht4x", rawT: 0x6666, rawRH: 0xffff });
-    const { sensor } = await start(sht4x, chip);
+    const { sensor } = await openOnFakeI2c(sht4x, chip);
     const v = values(await sensor.read(new AbortController().signal));
     expect(chip.commands).toStrictEqual(["fd"]);
     expect(chip.earlyReads).toBe(0);
@@ -144,7 +120,7 @@ describe("sht4x driver (through the bus layer)", () => {
 
   it("rejects a corrupted CRC", async () => {
     const chip = new ShtEmulator({ kind: "sht4x", rawT: 0x6666, rawRH: 0x8000 });
-    const { sensor } = await start(sht4x, chip);
+    const { sensor } = await openOnFakeI2c(sht4x, chip);
     chip.corruptNextCrc();
     await expect(sensor.read(new AbortController().signal)).rejects.toThrow(/CRC mismatch on temperature/);
   });

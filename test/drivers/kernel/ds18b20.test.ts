@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { BusFactory } from "../../../drivers/bus/types.js";
+import { busWith } from "../../helpers/bus.js";
 import { ds18b20, ds18b20ConfigSchema, parseW1Slave, w1Exclusive } from "../../../drivers/kernel/ds18b20.js";
 
 const silent = pino({ level: "silent" });
@@ -31,12 +31,7 @@ function addDevice(id: string, text: string): void {
 }
 
 function ctx() {
-  const bus: BusFactory = {
-    serial: () => {
-      throw new Error("no serial here");
-    },
-    sysfsRoot: root,
-  };
+  const bus = busWith({ sysfsRoot: root });
   return { bus, log: silent, id: "t1" };
 }
 

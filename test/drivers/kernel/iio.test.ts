@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { BusFactory } from "../../../drivers/bus/types.js";
+import { busWith } from "../../helpers/bus.js";
 import { channelType, iio, iioConfigSchema, iioValue, openIio, type IioDeps } from "../../../drivers/kernel/iio.js";
 
 const silent = pino({ level: "silent" });
@@ -28,12 +28,7 @@ function addDevice(dev: string, files: Record<string, string>): string {
 }
 
 function ctx() {
-  const bus: BusFactory = {
-    serial: () => {
-      throw new Error("no serial here");
-    },
-    sysfsRoot: root,
-  };
+  const bus = busWith({ sysfsRoot: root });
   return { bus, log: silent, id: "t1" };
 }
 

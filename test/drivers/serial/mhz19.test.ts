@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { FakeLink as BaseFakeLink, openWithRealLink } from "../../fakes/serial-link.js";
+import { FakeLink as BaseFakeLink } from "../../fakes/serial-link.js";
+import { busWith } from "../../helpers/bus.js";
+import { usePtyRig } from "../../helpers/pty-rig.js";
+import { values } from "../../helpers/values.js";
 import { waitFor } from "../../helpers/wait-for.js";
 import { Mhz19Emulator } from "../../fakes/mhz19-emulator.js";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { pino } from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { BusFactory } from "../../../drivers/bus/types.js";
+import { describe, expect, it } from "vitest";
 import {
   buildCommand,
   buildResponse,
@@ -17,8 +16,7 @@ import {
   READ_CO2_COMMAND,
   ReplyParser,
 } from "../../../drivers/serial/mhz19.js";
-import type { Field, Sensor } from "../../../drivers/types.js";
-import { startPtyPair, type PtyPair } from "../../fakes/pty.js";
+import type { Sensor } from "../../../drivers/types.js";
 
 const silent = pino({ level: "silent" });
 const T = new Date("2025-01-02T03:04:05.000Z");
@@ -26,9 +24,6 @@ const T = new Date("2025-01-02T03:04:05.000Z");
 // The reply example of the MH-Z19B manual (command 0x86): 0x0260 = 608 ppm.
 const KNOWN_REPLY = Buffer.from([0xff, 0x86, 0x02, 0x60, 0x47, 0x00, 0x00, 0x00, 0xd1]);
 
-function valuesOf(fields: Field[]): Record<string, unknown> {
-  return Object.fromEntries(fields.map((f) => [f.name, f.value]));
-}
 
 function corrupt(packet: Buffer): Buffer {
   const bad = Buffer.from(packet);
@@ -86,7 +81,7 @@ class FakeLink extends BaseFakeLink {
 
 async function openWithFake(config: Record<string, unknown> = {}): Promise<{ sensor: Sensor; link: FakeLink }> {
   const link = new FakeLink();
-  const bus: BusFactory = { serial: () => link };
+  const bus = busWith({ serial: () => link });
   const parsed = mhz19.configSchema.parse({ port: "/dev/fake0", ...config });
   return { sensor: await mhz19.open(parsed, { bus, log: silent, id: "co2" }), link };
 }
@@ -118,7 +113,7 @@ describe("mhz19 sensor", () => {
     link.feed(Buffer.from([0x13, 0xff, 0x00]));
     link.feed(KNOWN_REPLY.subarray(0, 4));
     link.feed(KNOWN_REPLY.subarray(4));
-    expect(valuesOf(await pending)).toStrictEqual({ co2: 608, temperature: 31 });
+    expect(values(await pending)).toStrictEqual({ co2: 608, temperature: 31 });
     await sensor.close();
   });
 
@@ -143,7 +138,7 @@ describe("mhz19 sensor", () => {
     const next = sensor.read(AbortSignal.timeout(2000));
     await flush();
     link.feed(buildResponse(1234, 22));
-    expect(valuesOf(await next)).toStrictEqual({ co2: 1234, temperature: 22 });
+    expect(values(await next)).toStrictEqual({ co2: 1234, temperature: 22 });
     await sensor.close();
   });
 
@@ -154,11 +149,11 @@ describe("mhz19 sensor", () => {
     await flush();
     expect(link.queries()).toBe(1);
     link.feed(buildResponse(500));
-    expect(valuesOf(await first).co2).toBe(500);
+    expect(values(await first).co2).toBe(500);
     await flush();
     expect(link.queries()).toBe(2);
     link.feed(buildResponse(600));
-    expect(valuesOf(await second).co2).toBe(600);
+    expect(values(await second).co2).toBe(600);
     await sensor.close();
   });
 
@@ -178,59 +173,45 @@ describe("mhz19 sensor", () => {
 
 
 describe("mhz19 over a real pty (socat)", () => {
-  let dir: string;
-  let pair: PtyPair | undefined;
-  let emulator: Mhz19Emulator | undefined;
-  let sensor: Sensor | undefined;
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "thingd-mhz19-"));
-  });
-
-  afterEach(async () => {
-    await sensor?.close();
-    emulator?.close();
-    await pair?.stop();
-    sensor = emulator = pair = undefined;
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const rig = usePtyRig("thingd-mhz19-");
 
   function openDriver(port: string) {
-    return openWithRealLink(mhz19, { port, abc: false }, "co2", silent);
+    return rig.open(mhz19, { port, abc: false }, "co2", silent);
   }
 
   it("sets ABC, answers queries, and rejects a corrupted reply", async () => {
-    pair = await startPtyPair(dir);
-    emulator = Mhz19Emulator.open(pair.emulatorPath);
+    const pair = await rig.plug();
+    const emulator = Mhz19Emulator.open(pair.emulatorPath);
+    rig.defer(() => emulator.close());
     const opened = await openDriver(pair.devicePath);
-    sensor = opened.sensor;
+    const sensor = opened.sensor;
     await waitFor(() => opened.link().isOpen, "the link to open");
     const emu = emulator;
     await waitFor(() => emu.received.length >= 1, "the ABC command");
     expect(emu.received[0]).toStrictEqual(buildCommand(0x79, [0x00]));
 
     emu.co2 = 1042;
-    expect(valuesOf(await sensor.read(AbortSignal.timeout(2000)))).toStrictEqual({ co2: 1042, temperature: 24 });
+    expect(values(await sensor.read(AbortSignal.timeout(2000)))).toStrictEqual({ co2: 1042, temperature: 24 });
 
     emu.replies.push(corrupt(buildResponse(777, 24)));
     await expect(sensor.read(AbortSignal.timeout(2000))).rejects.toThrow("bad checksum");
 
     emu.co2 = 450;
-    expect(valuesOf(await sensor.read(AbortSignal.timeout(2000))).co2).toBe(450);
+    expect(values(await sensor.read(AbortSignal.timeout(2000))).co2).toBe(450);
   });
 
   it("rejects a read naming the failure after an unplug", async () => {
-    pair = await startPtyPair(dir);
-    emulator = Mhz19Emulator.open(pair.emulatorPath);
+    const pair = await rig.plug();
+    const emulator = Mhz19Emulator.open(pair.emulatorPath);
+    rig.defer(() => emulator.close());
     const opened = await openDriver(pair.devicePath);
-    sensor = opened.sensor;
+    const sensor = opened.sensor;
     const link = opened.link();
     await waitFor(() => link.isOpen, "the link to open");
-    expect(valuesOf(await sensor.read(AbortSignal.timeout(2000))).co2).toBe(800);
+    expect(values(await sensor.read(AbortSignal.timeout(2000))).co2).toBe(800);
 
     await pair.stop();
     emulator.close();
-    emulator = undefined;
     await waitFor(() => !link.isOpen && link.failure, "the link to go down");
     await expect(sensor.read(AbortSignal.timeout(1000))).rejects.toThrow(
       `mhz19 on ${pair.devicePath}: serial link down: serial ${pair.devicePath}:`,

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { FakeLink, openWithRealLink } from "../../fakes/serial-link.js";
+import { FakeLink } from "../../fakes/serial-link.js";
+import { busWith } from "../../helpers/bus.js";
+import { usePtyRig } from "../../helpers/pty-rig.js";
+import { values } from "../../helpers/values.js";
 import { waitFor } from "../../helpers/wait-for.js";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { pino } from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   formatNmeaSentence,
   nmea,
@@ -13,8 +13,6 @@ import {
   NmeaState,
   parseNmeaSentence,
 } from "../../../drivers/serial/nmea.js";
-import type { Field, Sensor } from "../../../drivers/types.js";
-import { PtyEmulator, startPtyPair, type PtyPair } from "../../fakes/pty.js";
 
 const silent = pino({ level: "silent" });
 
@@ -26,9 +24,6 @@ const GGA_NO_FIX = "$GPGGA,,,,,,0,00,99.99,,,,,,*48";
 const RMC_NO_FIX = "$GPRMC,,V,,,,,,,,,,N*53";
 const GLRMC_SOUTH = "$GLRMC,225446,A,3751.65,S,14507.36,E,000.5,054.7,191194,020.3,E*72";
 
-function valuesOf(fields: Field[]): Record<string, unknown> {
-  return Object.fromEntries(fields.map((f) => [f.name, f.value]));
-}
 
 describe("parseNmeaSentence", () => {
   it("parses GGA", () => {
@@ -94,7 +89,7 @@ describe("NmeaState", () => {
     s.onLine(GGA_NO_FIX, 10);
     s.onLine(RMC.replace("*6A", "*00"), 20);
     s.onLine("garbage", 30);
-    expect(valuesOf(s.fresh(50))).toStrictEqual({ fix: false, satellites: 0 });
+    expect(values(s.fresh(50))).toStrictEqual({ fix: false, satellites: 0 });
     expect(s.badChecksums).toBe(1);
     expect(s.fresh(2000)).toStrictEqual([]);
   });
@@ -105,66 +100,51 @@ describe("nmea sensor", () => {
   it("applies defaults and waits for a sentence", async () => {
     expect(nmea.configSchema.parse({ port: "/dev/ttyACM0" })).toStrictEqual({ port: "/dev/ttyACM0", baud: 9600, stale_after_ms: 5000 });
     const link = new FakeLink();
-    const sensor = await nmea.open(nmea.configSchema.parse({ port: "/dev/fake0" }), { bus: { serial: () => link }, log: silent, id: "gps" });
+    const sensor = await nmea.open(nmea.configSchema.parse({ port: "/dev/fake0" }), { bus: busWith({ serial: () => link }), log: silent, id: "gps" });
     const pending = sensor.read(AbortSignal.timeout(2000));
     link.feed(`${RMC_NO_FIX}\r\n`);
-    expect(valuesOf(await pending)).toStrictEqual({ fix: false });
+    expect(values(await pending)).toStrictEqual({ fix: false });
     await sensor.close();
   });
 });
 
 
 describe("nmea over a real pty (socat)", () => {
-  let dir: string;
-  let pair: PtyPair | undefined;
-  let emulator: PtyEmulator | undefined;
-  let sensor: Sensor | undefined;
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "thingd-nmea-"));
-  });
-
-  afterEach(async () => {
-    await sensor?.close();
-    await emulator?.close();
-    await pair?.stop();
-    sensor = emulator = pair = undefined;
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const rig = usePtyRig("thingd-nmea-");
 
   function openDriver(port: string) {
-    return openWithRealLink(nmea, { port }, "gps", silent);
+    return rig.open(nmea, { port }, "gps", silent);
   }
 
   it("reads a receiver's GGA/RMC stream, from no fix to a fix", async () => {
-    pair = await startPtyPair(dir);
+    const pair = await rig.plug();
     const opened = await openDriver(pair.devicePath);
-    sensor = opened.sensor;
+    const sensor = opened.sensor;
     await waitFor(() => opened.link().isOpen, "the link to open");
-    emulator = await PtyEmulator.open(pair.emulatorPath);
+    const emulator = await rig.emulator();
 
     const pending = sensor.read(AbortSignal.timeout(3000));
     await emulator.writeInPieces(Buffer.from(`${GGA_NO_FIX}\r\n${RMC_NO_FIX}\r\n`), 7);
-    expect(valuesOf(await pending).fix).toBe(false);
+    expect(values(await pending).fix).toBe(false);
 
     await emulator.writeInPieces(Buffer.from(`$GPGSV,1,1,0\r\n${RMC.replace("*6A", "*6B")}\r\n${GGA}\r\n${RMC}\r\n`), 16);
     const s = sensor;
     const v = await waitFor(async () => {
-      const got = valuesOf(await s.read(AbortSignal.timeout(1000)));
+      const got = values(await s.read(AbortSignal.timeout(1000)));
       return got.speed !== undefined ? got : undefined;
     }, "a fix with speed");
     expect(v).toStrictEqual({ fix: true, latitude: 48.1173, longitude: 11.516667, altitude: 545.4, satellites: 8, speed: 41.5 });
   });
 
   it("rejects a read naming the failure after an unplug", async () => {
-    pair = await startPtyPair(dir);
+    const pair = await rig.plug();
     const opened = await openDriver(pair.devicePath);
-    sensor = opened.sensor;
+    const sensor = opened.sensor;
     const link = opened.link();
     await waitFor(() => link.isOpen, "the link to open");
-    emulator = await PtyEmulator.open(pair.emulatorPath);
+    const emulator = await rig.emulator();
     await emulator.write(Buffer.from(`${GGA}\r\n`));
-    expect(valuesOf(await sensor.read(AbortSignal.timeout(2000))).fix).toBe(true);
+    expect(values(await sensor.read(AbortSignal.timeout(2000))).fix).toBe(true);
 
     await pair.stop();
     await emulator.close();

@@ -1,15 +1,14 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { FakeLink, openWithRealLink } from "../../fakes/serial-link.js";
+import { FakeLink } from "../../fakes/serial-link.js";
+import { busWith } from "../../helpers/bus.js";
+import { usePtyRig } from "../../helpers/pty-rig.js";
+import { values } from "../../helpers/values.js";
 import { waitFor } from "../../helpers/wait-for.js";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino, type Logger } from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { BusFactory } from "../../../drivers/bus/types.js";
+import { describe, expect, it } from "vitest";
 import { buildFrame, decodeFrame, FrameParser, pms5003, type Pms5003Values } from "../../../drivers/serial/pms5003.js";
 import type { Field, Sensor } from "../../../drivers/types.js";
-import { PtyEmulator, startPtyPair, type PtyPair } from "../../fakes/pty.js";
 
 const silent = pino({ level: "silent" });
 
@@ -30,11 +29,6 @@ const T = new Date("2025-01-02T03:04:05.000Z");
 
 function numeric(name: string, value: number, unit: "µg/m³" | "#/0.1l"): Field {
   return { type: "numeric", name, value, unit, decimals: 0, timestamp: T };
-}
-
-/** Values → the field name → value map a read should give, for compact assertions. */
-function valuesOf(fields: Field[]): Record<string, unknown> {
-  return Object.fromEntries(fields.map((f) => [f.name, f.value]));
 }
 
 const A: Partial<Pms5003Values> = { pm1_0: 3, pm2_5: 11, pm10: 17, particles_0_3: 900 };
@@ -114,13 +108,13 @@ describe("FrameParser", () => {
   it("returns two frames from one chunk, in order", () => {
     const parser = new FrameParser();
     const frames = parser.push(Buffer.concat([buildFrame(A), buildFrame(B)]));
-    expect(frames.map((f) => valuesOf(decodeFrame(f, T)).pm2_5)).toStrictEqual([11, 35]);
+    expect(frames.map((f) => values(decodeFrame(f, T)).pm2_5)).toStrictEqual([11, 35]);
   });
 
   it("skips a corrupted frame and decodes the next good one", () => {
     const parser = new FrameParser();
     const frames = parser.push(Buffer.concat([corrupt(buildFrame(A)), buildFrame(B)]));
-    expect(frames.map((f) => valuesOf(decodeFrame(f, T)).pm2_5)).toStrictEqual([35]);
+    expect(frames.map((f) => values(decodeFrame(f, T)).pm2_5)).toStrictEqual([35]);
     expect(parser.badFrames).toBe(1);
   });
 
@@ -128,7 +122,7 @@ describe("FrameParser", () => {
     const parser = new FrameParser();
     const truncated = buildFrame(A).subarray(0, 20); // bytes lost on the line
     const frames = parser.push(Buffer.concat([truncated, buildFrame(B), buildFrame(C)]));
-    expect(frames.map((f) => valuesOf(decodeFrame(f, T)).pm2_5)).toStrictEqual([35, 250]);
+    expect(frames.map((f) => values(decodeFrame(f, T)).pm2_5)).toStrictEqual([35, 250]);
     expect(parser.badFrames).toBe(1);
   });
 
@@ -151,7 +145,7 @@ describe("FrameParser", () => {
 
 async function openWithFake(staleAfterMs = 5000): Promise<{ sensor: Sensor; link: FakeLink }> {
   const link = new FakeLink();
-  const bus: BusFactory = { serial: () => link };
+  const bus = busWith({ serial: () => link });
   const config = pms5003.configSchema.parse({ port: "/dev/fake0", stale_after_ms: staleAfterMs });
   return { sensor: await pms5003.open(config, { bus, log: silent, id: "pm" }), link };
 }
@@ -178,8 +172,8 @@ describe("pms5003 sensor", () => {
     const { sensor, link } = await openWithFake();
     const pending = sensor.read(AbortSignal.timeout(2000));
     link.feed(buildFrame(A));
-    expect(valuesOf(await pending).pm2_5).toBe(11);
-    expect(valuesOf(await sensor.read(AbortSignal.timeout(2000))).pm2_5).toBe(11);
+    expect(values(await pending).pm2_5).toBe(11);
+    expect(values(await sensor.read(AbortSignal.timeout(2000))).pm2_5).toBe(11);
     await sensor.close();
     expect(link.closed).toBe(true);
   });
@@ -191,7 +185,7 @@ describe("pms5003 sensor", () => {
     while (performance.now() - start < 3); // older than 1 ms, without a timer
     const pending = sensor.read(AbortSignal.timeout(2000));
     link.feed(buildFrame(B));
-    expect(valuesOf(await pending).pm2_5).toBe(35);
+    expect(values(await pending).pm2_5).toBe(35);
     await sensor.close();
   });
 
@@ -232,48 +226,33 @@ function capturingLogger(): { log: Logger; lines: Array<{ level: number; msg: st
 }
 
 describe("pms5003 over a real pty (socat)", () => {
-  let dir: string;
-  let pair: PtyPair | undefined;
-  let emulator: PtyEmulator | undefined;
-  let sensor: Sensor | undefined;
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "thingd-pty-"));
-  });
-
-  afterEach(async () => {
-    await sensor?.close();
-    await emulator?.close();
-    await pair?.stop();
-    sensor = emulator = pair = undefined;
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const rig = usePtyRig("thingd-pty-");
 
   /** Open the driver through the real bus factory, keeping a handle on its link. */
   function openDriver(port: string, log: Logger = silent) {
-    return openWithRealLink(pms5003, { port }, "pm", log);
+    return rig.open(pms5003, { port }, "pm", log);
   }
 
   /** Read until the PM2.5 value is `pm2_5` (earlier frames may still be the freshest). */
   function readUntil(s: Sensor, pm2_5: number): Promise<Record<string, unknown>> {
     return waitFor(async () => {
-      const v = valuesOf(await s.read(AbortSignal.timeout(1000)));
+      const v = values(await s.read(AbortSignal.timeout(1000)));
       return v.pm2_5 === pm2_5 ? v : undefined;
     }, `pm2_5 = ${pm2_5}`);
   }
 
   it("reads frames written in pieces, skipping a corrupted one", async () => {
-    pair = await startPtyPair(dir);
+    const pair = await rig.plug();
     const opened = await openDriver(pair.devicePath);
-    sensor = opened.sensor;
+    const sensor = opened.sensor;
     await waitFor(() => opened.link().isOpen, "the link to open");
-    emulator = await PtyEmulator.open(pair.emulatorPath);
+    const emulator = await rig.emulator();
 
     const pending = sensor.read(AbortSignal.timeout(3000));
     await emulator.write(Buffer.from([0x00, 0x42, 0x99])); // line noise
     await emulator.write(corrupt(buildFrame(C)));
     await emulator.writeInPieces(buildFrame(A), 5);
-    expect(valuesOf(await pending)).toMatchObject({ pm1_0: 3, pm2_5: 11, pm10: 17, particles_0_3: 900 });
+    expect(values(await pending)).toMatchObject({ pm1_0: 3, pm2_5: 11, pm10: 17, particles_0_3: 900 });
 
     await emulator.writeInPieces(buildFrame(B), 1); // byte by byte
     expect(await readUntil(sensor, 35)).toMatchObject({ pm1_0: 21, pm10: 48, particles_0_3: 4100 });
@@ -281,12 +260,12 @@ describe("pms5003 over a real pty (socat)", () => {
 
   it("reports an unplug and reads again after a replug", async () => {
     const { log, lines } = capturingLogger();
-    pair = await startPtyPair(dir);
+    const pair = await rig.plug();
     const opened = await openDriver(pair.devicePath, log);
-    sensor = opened.sensor;
+    const sensor = opened.sensor;
     const link = opened.link();
     await waitFor(() => link.isOpen, "the link to open");
-    emulator = await PtyEmulator.open(pair.emulatorPath);
+    let emulator = await rig.emulator();
     await emulator.write(buildFrame(A));
     expect(await readUntil(sensor, 11)).toMatchObject({ pm10: 17 });
 
@@ -304,10 +283,10 @@ describe("pms5003 over a real pty (socat)", () => {
     await waitFor(() => link.failure?.message.includes("ENOENT: no such file or directory"), "an ENOENT retry");
 
     // Replug on the same path.
-    pair = await startPtyPair(dir);
+    await rig.plug();
     await waitFor(() => link.isOpen, "the link to reopen");
     expect(link.failure).toBeUndefined();
-    emulator = await PtyEmulator.open(pair.emulatorPath);
+    emulator = await rig.emulator();
     await emulator.write(buildFrame(C));
     expect(await readUntil(sensor, 250)).toMatchObject({ pm1_0: 64, pm10: 999, particles_10: 7 });
 
@@ -320,15 +299,15 @@ describe("pms5003 over a real pty (socat)", () => {
   });
 
   it("keeps retrying a port that does not exist yet, and reads once it appears", async () => {
-    const opened = await openDriver(join(dir, "a"));
-    sensor = opened.sensor;
+    const opened = await openDriver(join(rig.dir, "a"));
+    const sensor = opened.sensor;
     await waitFor(() => opened.link().failure, "the first open to fail");
     await expect(sensor.read(AbortSignal.timeout(1000))).rejects.toThrow(
-      `serial link down: serial ${join(dir, "a")}: ENOENT: no such file or directory`,
+      `serial link down: serial ${join(rig.dir, "a")}: ENOENT: no such file or directory`,
     );
-    pair = await startPtyPair(dir);
+    await rig.plug();
     await waitFor(() => opened.link().isOpen, "the link to open");
-    emulator = await PtyEmulator.open(pair.emulatorPath);
+    const emulator = await rig.emulator();
     await emulator.write(buildFrame(B));
     expect(await readUntil(sensor, 35)).toMatchObject({ pm10: 48 });
   });

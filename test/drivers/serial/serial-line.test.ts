@@ -1,14 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { FakeLink, openWithRealLink } from "../../fakes/serial-link.js";
+import { FakeLink } from "../../fakes/serial-link.js";
+import { busWith } from "../../helpers/bus.js";
+import { usePtyRig } from "../../helpers/pty-rig.js";
+import { values } from "../../helpers/values.js";
 import { waitFor } from "../../helpers/wait-for.js";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { pino } from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { BusFactory } from "../../../drivers/bus/types.js";
+import { describe, expect, it } from "vitest";
 import { compileFields, extractFields, LineSplitter, serialLine } from "../../../drivers/serial/serial-line.js";
-import type { Field, Sensor } from "../../../drivers/types.js";
-import { PtyEmulator, startPtyPair, type PtyPair } from "../../fakes/pty.js";
+import type { Sensor } from "../../../drivers/types.js";
 
 const silent = pino({ level: "silent" });
 const T = new Date("2025-01-02T03:04:05.000Z");
@@ -20,9 +18,6 @@ const FIELDS = [
   { name: "state", pattern: "state=(\\S+)", type: "string" },
 ];
 
-function valuesOf(fields: Field[]): Record<string, unknown> {
-  return Object.fromEntries(fields.map((f) => [f.name, f.value]));
-}
 
 function compiled() {
   return compileFields(serialLine.configSchema.parse({ port: "/dev/x", fields: FIELDS }).fields);
@@ -96,7 +91,7 @@ describe("LineSplitter", () => {
 
 async function openWithFake(staleAfterMs = 5000): Promise<{ sensor: Sensor; link: FakeLink }> {
   const link = new FakeLink();
-  const bus: BusFactory = { serial: () => link };
+  const bus = busWith({ serial: () => link });
   const config = serialLine.configSchema.parse({ port: "/dev/fake0", fields: FIELDS, stale_after_ms: staleAfterMs });
   return { sensor: await serialLine.open(config, { bus, log: silent, id: "ard" }), link };
 }
@@ -107,9 +102,9 @@ describe("serial-line sensor", () => {
     const pending = sensor.read(AbortSignal.timeout(2000));
     link.feed("booting...\n");
     link.feed("T=20.0\n");
-    expect(valuesOf(await pending)).toStrictEqual({ temperature: 20 });
+    expect(values(await pending)).toStrictEqual({ temperature: 20 });
     link.feed("H=55\nT=20.5\n");
-    expect(valuesOf(await sensor.read(AbortSignal.timeout(2000)))).toStrictEqual({ temperature: 20.5, humidity: 55 });
+    expect(values(await sensor.read(AbortSignal.timeout(2000)))).toStrictEqual({ temperature: 20.5, humidity: 55 });
     await sensor.close();
   });
 
@@ -119,7 +114,7 @@ describe("serial-line sensor", () => {
     const start = performance.now();
     while (performance.now() - start < 30); // older than 20 ms, without a timer
     link.feed("T=19\n");
-    expect(valuesOf(await sensor.read(AbortSignal.timeout(2000)))).toStrictEqual({ temperature: 19 });
+    expect(values(await sensor.read(AbortSignal.timeout(2000)))).toStrictEqual({ temperature: 19 });
     await sensor.close();
   });
 
@@ -147,56 +142,41 @@ describe("serial-line sensor", () => {
 
 
 describe("serial-line over a real pty (socat)", () => {
-  let dir: string;
-  let pair: PtyPair | undefined;
-  let emulator: PtyEmulator | undefined;
-  let sensor: Sensor | undefined;
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "thingd-line-"));
-  });
-
-  afterEach(async () => {
-    await sensor?.close();
-    await emulator?.close();
-    await pair?.stop();
-    sensor = emulator = pair = undefined;
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const rig = usePtyRig("thingd-line-");
 
   function openDriver(port: string) {
-    return openWithRealLink(serialLine, { port, baud: 115200, fields: FIELDS, line_end: "\r\n" }, "ard", silent);
+    return rig.open(serialLine, { port, baud: 115200, fields: FIELDS, line_end: "\r\n" }, "ard", silent);
   }
 
   it("reads an Arduino's lines written in pieces", async () => {
-    pair = await startPtyPair(dir);
+    const pair = await rig.plug();
     const opened = await openDriver(pair.devicePath);
-    sensor = opened.sensor;
+    const sensor = opened.sensor;
     await waitFor(() => opened.link().isOpen, "the link to open");
-    emulator = await PtyEmulator.open(pair.emulatorPath);
+    const emulator = await rig.emulator();
 
     const pending = sensor.read(AbortSignal.timeout(3000));
     await emulator.writeInPieces(Buffer.from("Arduino ready\r\nT=22.25 H=48 door=0\r\n"), 3);
-    expect(valuesOf(await pending)).toStrictEqual({ temperature: 22.25, humidity: 48, door_open: false });
+    expect(values(await pending)).toStrictEqual({ temperature: 22.25, humidity: 48, door_open: false });
 
     await emulator.writeInPieces(Buffer.from("state=running door=1\r\n"), 1);
     const s = sensor;
     const v = await waitFor(async () => {
-      const got = valuesOf(await s.read(AbortSignal.timeout(1000)));
+      const got = values(await s.read(AbortSignal.timeout(1000)));
       return got.state === "running" ? got : undefined;
     }, "the state line");
     expect(v).toStrictEqual({ temperature: 22.25, humidity: 48, door_open: true, state: "running" });
   });
 
   it("rejects a read naming the failure after an unplug", async () => {
-    pair = await startPtyPair(dir);
+    const pair = await rig.plug();
     const opened = await openDriver(pair.devicePath);
-    sensor = opened.sensor;
+    const sensor = opened.sensor;
     const link = opened.link();
     await waitFor(() => link.isOpen, "the link to open");
-    emulator = await PtyEmulator.open(pair.emulatorPath);
+    const emulator = await rig.emulator();
     await emulator.write(Buffer.from("T=18\r\n"));
-    expect(valuesOf(await sensor.read(AbortSignal.timeout(2000)))).toStrictEqual({ temperature: 18 });
+    expect(values(await sensor.read(AbortSignal.timeout(2000)))).toStrictEqual({ temperature: 18 });
 
     await pair.stop();
     await emulator.close();
