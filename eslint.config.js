@@ -15,7 +15,7 @@ export default tseslint.config(
       parserOptions: {
         projectService: {
           // Config files outside tsconfig.json's include get a default project.
-          allowDefaultProject: ["vitest.config.ts"],
+          allowDefaultProject: ["vitest.config.ts", "vitest.packaging.config.ts"],
         },
         tsconfigRootDir: import.meta.dirname,
       },

@@ -1,45 +1,23 @@
-// `thingd` command line: run | check | read. Exit codes: 0 ok, 1 failure (e.g. a sensor did not
-// read), 64 usage, 78 invalid config (systemd's RestartPreventExitStatus keeps it from looping).
+// `thingd` command line: run | check | read | status | ... Exit codes: 0 ok, 1 failure (e.g. a
+// sensor did not read), 64 usage, 78 invalid config (systemd's RestartPreventExitStatus keeps it
+// from looping). Usage texts: ./commands/help.ts.
 import { parseArgs } from "node:util";
 import { pino, type LevelWithSilent } from "pino";
-import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./errors.js";
-import { loadConfig } from "./config/load.js";
-import type { ThingConfig } from "./config/types.js";
-import { createLogger } from "./log.js";
+import { EXIT_OK, EXIT_USAGE } from "./errors.js";
+import { COMMAND_HELP, DEFAULT_CONFIG, USAGE } from "./commands/help.js";
+import { createLogger, logFormatFor, type LogFormat } from "./log.js";
 import { VERSION } from "./version.js";
-import { printConfigError, type Io } from "./commands/io.js";
+import type { Io } from "./commands/io.js";
 // Commands are imported when run: `thingd run` (the service) should not load what only the
 // other commands need (start-up time and RSS are measured by `npm run bench`, docs/benchmarks.md).
 
-export const DEFAULT_CONFIG = "/etc/thingd/sensors.yaml";
-
-export const USAGE = `thingd ${VERSION} — XMPP IoT Thing agent
-
-Usage:
-  thingd run   [-c FILE] [--log-level LEVEL]   connect, register, answer readouts (the service)
-  thingd check [-c FILE]                       validate the sensor map; exit 0 or 78
-  thingd read  [-c FILE] [--json]              read every sensor once, locally (no XMPP)
-  thingd status [-c FILE] [--json]             the running daemon: XMPP, registry, sensors
-  thingd claim  [-c FILE] [--json]             how the owner claims this Thing: iotdisco: URI + QR code, or who owns it
-  thingd unregister [-c FILE]                  uninstall: <unregister/> to the Thing Registry, state UNREGISTERED (KEY kept)
-  thingd schema                                print the sensor map's JSON Schema (for editors)
-  thingd scan-i2c [BUS]                        addresses answering on /dev/i2c-BUS (default 1), like i2cdetect -y
-  thingd list-serial [--json]                  serial ports and their stable names (/dev/serial0, by-id)
-  thingd console [--listen HOST:PORT]          serve the web console (default 127.0.0.1:8080)
-  thingd --version | --help
-
-Options:
-  -c, --config FILE     sensor map (default ${DEFAULT_CONFIG})
-  --log-level LEVEL     trace | debug | info | warn | error | fatal | silent (default info)
-  --json                machine-readable output for "read", "status", "claim" and "list-serial"
-
-Exit codes: 0 ok; 1 runtime failure (read: a sensor failed; status: daemon not running);
-2 status: running but degraded (offline or a sensor failing); 64 bad usage; 78 invalid config.
-Environment: THINGD_PASSWORD overrides xmpp.password / xmpp.password_file.`;
+export { DEFAULT_CONFIG, USAGE };
 
 const stdio: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
 
 export async function main(argv: string[], io: Io = stdio): Promise<number> {
+  // `logs` hands its options to journalctl.
+  if (argv[0] === "logs") return (await import("./commands/logs.js")).logsCommand(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({
@@ -48,8 +26,10 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       options: {
         config: { type: "string", short: "c", default: DEFAULT_CONFIG },
         "log-level": { type: "string", default: "info" },
+        "log-format": { type: "string" },
         json: { type: "boolean", default: false },
         listen: { type: "string" },
+        outputs: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", short: "V", default: false },
       },
@@ -59,38 +39,40 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     return EXIT_USAGE;
   }
   const { values, positionals } = parsed;
-  if (values.help) return io.out(USAGE), EXIT_OK;
-  if (values.version) return io.out(VERSION), EXIT_OK;
   const command = positionals[0];
+  if (values.help) return io.out((command && COMMAND_HELP[command]) || USAGE), EXIT_OK;
+  if (values.version) return io.out(VERSION), EXIT_OK;
   const level = values["log-level"] as LevelWithSilent;
   if (!["trace", "debug", "info", "warn", "error", "fatal", "silent"].includes(level)) {
     io.err(`thingd: --log-level: expected one of trace debug info warn error fatal silent, got "${level}"`);
     return EXIT_USAGE;
   }
+  const format = values["log-format"];
+  if (format !== undefined && format !== "json" && format !== "pretty") {
+    io.err(`thingd: --log-format: expected json or pretty, got "${format}"`);
+    return EXIT_USAGE;
+  }
+  const asked = format as LogFormat | undefined;
   const file = values.config;
 
   switch (command) {
-    case "check": {
-      const config = await load(file, io);
-      if (!config) return EXIT_CONFIG;
-      io.out(`${config.file}: OK (${config.sensors.length} sensor${config.sensors.length === 1 ? "" : "s"})`);
-      return EXIT_OK;
-    }
+    case "check":
+      return (await import("./commands/check.js")).checkCommand({ config: file }, io);
     case "read": {
-      const config = await load(file, io);
-      if (!config) return EXIT_CONFIG;
-      // Logs go to stderr so stdout stays a clean table or JSON document.
-      const log = createLogger(values["log-level"] === "info" ? "warn" : level, pino.destination(2));
-      const { formatReadings, readAllOnce } = await import("./sensors/read-once.js");
-      const readings = await readAllOnce(config, log);
-      io.out(values.json ? JSON.stringify(readings, null, 2) : formatReadings(readings));
-      return readings.every((r) => !r.error) ? EXIT_OK : EXIT_FAILURE;
+      // Logs go to stderr so stdout stays a clean table or JSON document; human lines unless
+      // asked for JSON (this is a command for a person checking the wiring).
+      const log = createLogger(values["log-level"] === "info" ? "warn" : level, pino.destination({ dest: 2, sync: true }), {
+        format: asked ?? "pretty",
+      });
+      return (await import("./commands/read.js")).readCommand({ config: file, json: values.json, outputs: values.outputs, log }, io);
     }
     case "run": {
-      const config = await load(file, io);
-      if (!config) return EXIT_CONFIG;
+      const { loadForCommand } = await import("./commands/load-config.js");
+      const config = await loadForCommand(file, io);
+      if (typeof config === "number") return config;
       const { runDaemon } = await import("./daemon.js");
-      return runDaemon(config, createLogger(level));
+      const logFormat = logFormatFor(1, asked);
+      return runDaemon(config, createLogger(level, undefined, { format: logFormat }));
     }
     case "status":
       return (await import("./commands/status.js")).statusCommand({ config: file, json: values.json }, io);
@@ -112,18 +94,5 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     default:
       io.err(`thingd: unknown command "${command}"\n\n${USAGE}`);
       return EXIT_USAGE;
-  }
-}
-
-/** Load and validate; on problems print every one (file:line:col path: message) and return undefined. */
-async function load(file: string, io: Io): Promise<ThingConfig | undefined> {
-  try {
-    return await loadConfig(file);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      printConfigError(io, err);
-      return undefined;
-    }
-    throw err;
   }
 }

@@ -4,12 +4,14 @@
 import type { Logger } from "pino";
 import { createBusFactory } from "../drivers/bus/index.js";
 import type { ThingConfig } from "./config/types.js";
-import { EXIT_FAILURE, EXIT_OK } from "./errors.js";
+import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from "./errors.js";
+import { secretFileWarnings } from "./config/secrets.js";
+import { stateDirProblem } from "./config/state-dir.js";
 import { readFile } from "node:fs/promises";
 import { lastActivity } from "./sensors/scheduler.js";
 import { reloadConfig } from "./ops/reload.js";
 import { SensorSet } from "./sensors/sensor-set.js";
-import { buildStatusSnapshot } from "./ops/status.js";
+import { buildStatusSnapshot, xmppStatusText } from "./ops/status.js";
 import { startStatusServer } from "./ops/status-server.js";
 import { createNotifier, type Notifier } from "./ops/sd-notify.js";
 import { StateStore } from "./ownership/state.js";
@@ -17,6 +19,8 @@ import { Thing } from "./thing.js";
 import { VERSION } from "./version.js";
 import { openHistory } from "./history/open.js";
 import type { Reading } from "./sensors/poller.js";
+import { ClockGuard } from "./history/clock-guard.js";
+import { systemClock } from "./ops/clock.js";
 import { createHealthMonitor, schedulerSilenceLimitMs, startWatchdog } from "./ops/watchdog.js";
 
 export async function runDaemon(config: ThingConfig, log: Logger): Promise<number> {
@@ -43,13 +47,26 @@ export async function runDaemon(config: ThingConfig, log: Logger): Promise<numbe
   } catch {
     return EXIT_FAILURE;
   }
+  for (const warning of secretFileWarnings(config)) log.warn(warning);
   const store = new StateStore(config.stateDir, log.child({ module: "state" }));
-  await store.load();
+  try {
+    await store.load();
+  } catch (err) {
+    // 78: a restart cannot fix a state folder it may not write (systemd stops retrying).
+    const why = stateDirProblem(config.stateDir) ?? (err as Error).message;
+    log.fatal({ dir: config.stateDir, err }, `cannot keep the Thing's state in ${config.stateDir}: ${why}; set state_dir in ${config.file} (thingd check tests it)`);
+    return EXIT_CONFIG;
+  }
   const history = openHistory(config, log.child({ module: "history" }));
-  // Every good reading: the history store, then event pushes and alerts (once the Thing exists).
+  // Readings wait for the clock's sync before they reach the history (a Pi has no RTC).
+  const clock = systemClock();
+  const guard = history && new ClockGuard({ clock, sink: (nodeId, fields) => history.append(nodeId, fields), log: log.child({ module: "history" }) });
+  const clockTimer = guard && setInterval(() => guard.poll(), 10_000).unref();
+  // Every good reading: the history store (through the clock guard), then event pushes and
+  // alerts (once the Thing exists).
   let toPeople: ((nodeId: string, reading: Reading) => void) | undefined;
   const sensors = new SensorSet(createBusFactory(), log, (nodeId, reading) => {
-    history?.append(nodeId, reading.fields);
+    guard?.append(nodeId, reading.fields);
     toPeople?.(nodeId, reading);
   });
   await sensors.apply(config.sensors);
@@ -66,17 +83,24 @@ export async function runDaemon(config: ThingConfig, log: Logger): Promise<numbe
       memoryUsage: process.memoryUsage(),
       pid: process.pid,
       now: new Date(),
+      clock: { state: clock.syncState(), ...(guard?.held ? { heldReadings: guard.held } : {}) },
     });
   const thing: Thing = new Thing({ config, pollers: () => sensors.pollers, store, log, status: snapshot, ...(ca ? { ca } : {}), ...(historySource && { history: historySource }) });
   toPeople = (nodeId, reading) => thing.onReading(nodeId, reading);
   const count = () => sensors.pollers.length;
-  const xmppStatus = (state: string) => `XMPP ${state}; ${count()} sensor${count() === 1 ? "" : "s"} polling`;
-  thing.supervisor.on("state", (state: string) => notifier.status(xmppStatus(state)));
+  const xmppStatus = () => `${xmppStatusText(thing.supervisor.state, thing.supervisor.problem)}; ${count()} sensor${count() === 1 ? "" : "s"} polling`;
+  let lastStatus = "";
+  const updateStatus = () => {
+    const text = xmppStatus();
+    if (text !== lastStatus) notifier.status((lastStatus = text));
+  };
+  thing.supervisor.on("state", updateStatus);
+  thing.supervisor.on("problem", updateStatus);
   thing.start();
   const status = await startStatusServer(config.stateDir, snapshot, log.child({ module: "status" }));
   // Ready once sensors are open and polling, not when XMPP is online: a server outage must not
   // fail start-up (the supervisor keeps reconnecting and STATUS= shows it).
-  notifier.ready(xmppStatus(thing.supervisor.state));
+  notifier.ready(xmppStatus());
   const health = createHealthMonitor({ schedulerHeartbeat: lastActivity, maxSchedulerSilenceMs: () => schedulerSilenceLimitMs(current.sensors) });
   const watchdog = startWatchdog(notifier, health.check, log.child({ module: "watchdog" }));
 
@@ -88,7 +112,7 @@ export async function runDaemon(config: ThingConfig, log: Logger): Promise<numbe
       .then(async () => {
         log.info({ file: current.file }, "SIGHUP: reloading the sensor map");
         current = await reloadConfig(current, sensors, thing, log.child({ module: "reload" }));
-        notifier.status(xmppStatus(thing.supervisor.state));
+        notifier.status(xmppStatus());
       })
       .catch((err: unknown) => log.error({ err }, "reload failed"));
   };
@@ -107,6 +131,8 @@ export async function runDaemon(config: ThingConfig, log: Logger): Promise<numbe
   force.unref();
   await thing.stop();
   await sensors.close();
+  if (clockTimer) clearInterval(clockTimer);
+  if (guard?.held) log.warn({ readings: guard.held }, "the clock never synchronised: readings of this run are not kept in history");
   history?.close(); // writes the last batch
   await status.close();
   log.info("stopped");

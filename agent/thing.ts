@@ -20,6 +20,7 @@ import { buildDiscoInfo, buildDiscoItems, buildVersion } from "./protocol/servic
 import { ProtocolError } from "./errors.js";
 import { IEEE_NAMESPACES } from "./protocol/ieee-sensordata.js";
 import { IqRouter } from "./transport/iq-router.js";
+import { sendFollowUp, type FollowUp } from "./transport/follow-up.js";
 import { DEFAULT_LIMITS, RequestGate } from "./access/gate.js";
 import { Supervisor } from "./transport/supervisor.js";
 import type { XmppConnection } from "./transport/connection.js";
@@ -81,6 +82,7 @@ export class Thing {
     this.access = new AccessPolicy(config.access.readers, () => store.state.owner ?? this.#configOwner, this.provisioning, config.access.controllers);
     this.#configOwner = config.access.owner;
 
+    const reconnectBackoff = o.backoff ?? config.xmpp.reconnect?.network;
     this.supervisor = new Supervisor({
       connection: {
         service: config.xmpp.service,
@@ -93,14 +95,19 @@ export class Thing {
       },
       log: o.log.child({ module: "transport" }),
       keepaliveMs: config.xmpp.keepaliveSeconds * 1000,
-      ...(o.backoff ? { backoff: o.backoff } : {}),
+      ...(reconnectBackoff && { backoff: reconnectBackoff }),
+      ...(config.xmpp.reconnect && { conflictBackoff: config.xmpp.reconnect.conflict }),
       install: (conn) => this.#install(conn),
       online: (conn) => this.#online(conn),
     });
 
-    const send = (stanzas: Element[]) => this.supervisor.send(...stanzas);
     const pollers = o.pollers;
-    this.sensorData = new SensorDataService(typeof pollers === "function" ? pollers : () => pollers, this.access, send, o.log.child({ module: "sensordata" }), o.history);
+    this.sensorData = new SensorDataService({
+      pollers: typeof pollers === "function" ? pollers : () => pollers,
+      access: this.access,
+      log: o.log.child({ module: "sensordata" }),
+      history: o.history,
+    });
     this.control = new ControlService(
       typeof pollers === "function" ? pollers : () => pollers,
       o.authorizeControl ?? ((from, nodeIds, paramNames, tokens) => this.access.mayControl(from, nodeIds, paramNames, tokens)),
@@ -188,7 +195,12 @@ export class Thing {
         return (await this.people.discoItems(node, from, stanza.attrs.to ?? config.xmpp.jid)) ?? buildDiscoItems(node);
       })
       .on("get", NS_PING, "ping", () => undefined)
-      .on("get", NS_VERSION, "query", () => buildVersion("thingd", VERSION, `${os.type()} ${os.release()}`));
+      // Strangers learn nothing (a version to look up exploits for, the kernel): as if there
+      // were no such service. The owner and readers get it with the OS.
+      .on("get", NS_VERSION, "query", ({ from }) => {
+        if (!this.access.canRead(from)) throw new ProtocolError("service-unavailable", "");
+        return buildVersion("thingd", VERSION, `${os.type()} ${os.release()}`);
+      });
     for (const ns of DISCOVERY_NAMESPACES) {
       this.#router
         .on("set", ns, "claimed", this.registration.handleClaimed)
@@ -250,7 +262,7 @@ export class Thing {
           if (!out) return await next();
           if (out.send.length === 1) await conn.entity.send(out.send[0]!);
           else if (out.send.length > 1) await conn.entity.sendMany(out.send); // one socket write
-          out.after?.();
+          if (out.followUp) this.#follow(out.followUp);
           return undefined;
         }
         if (stanza.name === "presence") {
@@ -268,6 +280,16 @@ export class Thing {
         return undefined;
       }
       return next();
+    });
+  }
+
+  /**
+   * Sends what a handler yields after its reply (a readout's data), in order, each batch in one
+   * write on whatever session is current by then; runs on its own, the next stanza need not wait.
+   */
+  #follow(followUp: FollowUp): void {
+    void sendFollowUp(followUp, (batch) => this.supervisor.send(...batch)).catch((err: unknown) => {
+      this.#log.error({ err }, "failed to send a follow-up");
     });
   }
 

@@ -127,6 +127,11 @@ export interface Sensor {
   write?(name: string, value: ControlValue, signal: AbortSignal): Promise<void>;
   /** Called when the value changes by itself (a pulse ending), so cached readings are dropped. */
   onChange?(listener: () => void): () => void;
+  /**
+   * Why a read may have timed out, as far as the driver can tell (e.g. "nothing arrived on
+   * /dev/serial0" vs "412 bytes arrived but no valid frame"): appended to the timeout message.
+   */
+  diagnose?(): string | undefined;
 }
 
 export interface DriverContext {
@@ -147,6 +152,11 @@ export interface DriverDefinition<C = unknown> {
   example: Record<string, unknown>;
   /** Fields this driver produces with this config (names + units), for docs and checks. */
   describeFields(config: C): Array<{ name: string; type: Field["type"]; unit?: Unit }>;
+  /**
+   * open() and close() set the hardware's state (an output driven to `initial`, then to
+   * `safe_state`): `thingd read` leaves such sensors alone unless asked (`--outputs`).
+   */
+  drivesOutputs?: boolean;
   open(config: C, ctx: DriverContext): Promise<Sensor>;
 }
 

@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { xml, type Element } from "@xmpp/xml";
 import { startProsody, type ProsodyServer } from "./lib/local-prosody.js";
 import { ReaderClient } from "./lib/reader-client.js";
-import { localXmppSection } from "./lib/sensor-map-yaml.js";
+import { benchSensorMap } from "./lib/bench-config.js";
 import { buildReadoutMessages } from "../agent/protocol/sensordata.js";
 import { benchPeople } from "./bench-people.js";
 
@@ -44,7 +44,7 @@ function sensorsYaml(n: number, fieldsPerSensor: number, every: string): string 
 
 async function writeConfig(server: ProsodyServer, dir: string, resource: string, sensors: string): Promise<string> {
   const file = path.join(dir, `${resource}.yaml`);
-  await writeFile(file, `${localXmppSection(server, { resource })}access:\n  owner: reader@localhost\nstate_dir: ./state-${resource}\n${sensors}`);
+  await writeFile(file, benchSensorMap(server, resource, sensors)); // with limits it never reaches
   return file;
 }
 

@@ -3,13 +3,8 @@
 // dynamic imports too. Exit 1 on any cycle not in KNOWN.
 import madge from "madge";
 
-// Cycles being removed on another branch (one dialect-neutral readout request type in a leaf
-// module; history outcomes no longer re-exported through readout.ts). Delete each entry when
-// its cycle is gone; this script says so when it is.
-const KNOWN = [
-  ["agent/protocol/sensordata.ts", "agent/protocol/req-body.ts"],
-  ["agent/history/outcomes.ts", "agent/sensordata/readout.ts"],
-];
+// Cycles known and being removed; delete each entry when its cycle is gone (this script says so).
+const KNOWN = [];
 
 const key = (cycle) => [...cycle].sort().join(" > ");
 const known = new Set(KNOWN.map(key));

@@ -1,5 +1,7 @@
-// `npm run demo`: a throwaway local Prosody, a Thing Registry, thingd with simulated sensors,
-// and an owner that reads momentary values every few seconds until Ctrl-C.
+// `npm run demo`: a throwaway local Prosody, thingd-registry (the real Thing Registry, as a
+// component), thingd with simulated sensors; the owner claims the Thing by sending its
+// iotdisco: URI to the registry in a chat message, then reads momentary values every few
+// seconds until Ctrl-C.
 // Options: --rounds N (stop after N readouts), --every SECONDS (default 3).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createWriteStream } from "node:fs";
@@ -9,12 +11,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startProsody, type ProsodyServer } from "./lib/local-prosody.js";
-import { startRegistry, type TestRegistry } from "./lib/test-registry.js";
+import { xml } from "@xmpp/xml";
 import { ReaderClient, type ReadResult } from "./lib/reader-client.js";
 import { localXmppSection } from "./lib/sensor-map-yaml.js";
 import { showPeople } from "./lib/people-demo.js";
 
 const MAIN = fileURLToPath(new URL("../agent/main.js", import.meta.url));
+const REGISTRY_MAIN = fileURLToPath(new URL("../registry/main.js", import.meta.url));
+
 const THING = "thing@localhost/demo";
 
 function haveProsody(): boolean {
@@ -97,11 +101,22 @@ async function main(): Promise<number> {
       components: [{ domain: "registry.localhost", secret: "registry-secret" }],
     });
     cleanups.unshift(() => server.stop());
-    const registry: TestRegistry = await startRegistry(server, { domain: "registry.localhost", secret: "registry-secret" });
-    cleanups.unshift(() => registry.stop());
-
     const dir = await mkdtemp(path.join(tmpdir(), "thingd-demo-"));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const registryConfig = path.join(dir, "registry.yaml");
+    await writeFile(registryConfig, `component:\n  service: xmpp://127.0.0.1:${server.componentPort}\n  jid: registry.localhost\n  secret: registry-secret\nstate_dir: ./registry-state\n`);
+    const registry = spawn(process.execPath, [REGISTRY_MAIN, "run", "-c", registryConfig], { stdio: ["ignore", "pipe", "inherit"] });
+    const registryLog = createWriteStream(path.join(dir, "thingd-registry.log"));
+    const registryOnline = new Promise<void>((resolve, reject) => {
+      registry.stdout.on("data", (c: Buffer) => (registryLog.write(c), c.toString().includes('"component online"') && resolve()));
+      registry.on("exit", (code) => reject(new Error(`thingd-registry exited with code ${code}`)));
+    });
+    cleanups.unshift(async () => {
+      if (registry.exitCode === null) registry.kill("SIGTERM");
+      await new Promise((r) => registry.once("exit", r));
+    });
+    await registryOnline;
+    console.log(`thingd-registry started (pid ${registry.pid}) as component registry.localhost`);
     const config = path.join(dir, "sensors.yaml");
     await writeFile(config, sensorMap(server));
     const logFile = path.join(dir, "thingd.log");
@@ -115,14 +130,26 @@ async function main(): Promise<number> {
     });
     console.log(`thingd started (pid ${agent.pid}), sensor map ${config}`);
 
-    const reg = await registry.waitForRegistration(undefined, 30_000);
-    console.log(`Registered with ${registry.domain}: ${Object.entries(reg.tags).map(([k, v]) => `${k}=${k === "KEY" ? v.value.slice(0, 6) + "…" : v.value}`).join(" ")}`);
-    await registry.claim(THING, "owner@localhost");
-    console.log("Claimed by owner@localhost through the registry.");
+    // thingd logs its claim code once it is registered and unclaimed: the text its QR code holds.
+    const uri = await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error("thingd did not register with thingd-registry within 30 s")), 30_000);
+      agent.stdout.on("data", (c: Buffer) => {
+        const m = /"uri":"(iotdisco:[^"]+)"/.exec(c.toString());
+        if (m) {
+          clearTimeout(t);
+          resolve(m[1]!);
+        }
+      });
+    });
+    console.log(`Registered with registry.localhost, unclaimed. Its claim code (what its QR code holds):\n  ${uri}`);
+    console.log("From any chat app: send that text to registry.localhost. The demo does it as owner@localhost:");
 
     const ca = await readFile(server.caFile, "utf8");
     const owner = await ReaderClient.connect({ service: server.service, domain: "localhost", jid: "owner@localhost", password: "owner-pw", ca });
     cleanups.unshift(() => owner.stop());
+    const answer = owner.waitFor((el) => el.name === "message" && el.attrs.from === "registry.localhost", 15_000);
+    await owner.conn.entity.send(xml("message", { type: "chat", to: "registry.localhost" }, xml("body", {}, uri)));
+    console.log(`  registry.localhost: ${(await answer).getChildText("body") ?? ""}`);
     await showPeople(owner, THING);
     console.log("Reading every", everyMs / 1000, "s. Press Ctrl-C to stop.");
     for (let n = 1; n <= rounds && !stopping; n++) {

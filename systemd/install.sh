@@ -4,14 +4,21 @@
 #   /usr/local/bin/thingd             symlink to /opt/thingd/bin/thingd
 #   /etc/systemd/system/thingd.service
 #   /etc/thingd/sensors.yaml          from examples/sensors.yaml, only if absent (root:thingd 0640)
-#   /var/lib/thingd                   the Thing's state (thingd:thingd 0700)
+#   /var/lib/thingd                   the Thing's state (thingd:thingd 0750; the state file itself 0600)
 # and a `thingd` system user in the gpio, i2c, dialout and spi groups (created if missing).
 # Running it again upgrades the app and keeps the sensor map, the password and the state.
 #
-#   sudo systemd/install.sh [--root DIR] [--source DIR] [--node PATH] [--no-systemctl] [--skip-npm]
+#   sudo systemd/install.sh [--root DIR] [--source DIR] [--node PATH] [--no-systemctl] [--skip-npm] [--registry]
 #
-# --root lays everything under DIR (a test folder or an image being built); DIR/etc/passwd must
-# exist, because useradd/groupadd --root edit the user database in there.
+# --registry also installs thingd-registry (the XEP-0347 Thing Registry, an XMPP component):
+#   /etc/systemd/system/thingd-registry.service, /usr/local/bin/thingd-registry,
+#   /etc/thingd-registry/registry.yaml (from examples/registry.yaml, only if absent),
+#   /var/lib/thingd-registry and a `thingd-registry` system user.
+#
+# --root lays everything under DIR (a test folder or an image being built); DIR must already be
+# a system root with a user database (DIR/etc/passwd and DIR/etc/group), because useradd and
+# groupadd --root edit it in there; an empty folder is refused.
+# Building from source (no --skip-npm) needs make, g++ and python3: apt-get install build-essential python3.
 set -euo pipefail
 
 readonly APP_DIR=/opt/thingd
@@ -43,6 +50,7 @@ Options:
   --node PATH     the Node.js binary to check and to run thingd with (default: node on PATH)
   --no-systemctl  do not run 'systemctl daemon-reload'
   --skip-npm      do not run 'npm ci --omit=dev' (keeps an existing node_modules; for tests)
+  --registry      also install thingd-registry, the Thing Registry component, with its unit
   -h, --help      this text
 EOF
 }
@@ -53,6 +61,7 @@ source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 node_arg=""
 use_systemctl=1
 skip_npm=${THINGD_SKIP_NPM:-0}
+with_registry=0
 
 need_value() {
   if [ "$#" -lt 2 ] || [ -z "$2" ]; then usage >&2; die "$1 needs a value"; fi
@@ -67,6 +76,7 @@ while [ "$#" -gt 0 ]; do
     --node=*) node_arg=${1#*=}; shift ;;
     --no-systemctl) use_systemctl=0; shift ;;
     --skip-npm) skip_npm=1; shift ;;
+    --registry) with_registry=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; printf '%s: error: unknown option: %s\n' "$prog" "$1" >&2; exit 64 ;;
   esac
@@ -114,6 +124,18 @@ if [ "$node_major" -lt "$MIN_NODE_MAJOR" ] ||
   $node_help"
 fi
 note "using Node.js $node_version ($node_bin)"
+
+# --- build tools ---------------------------------------------------------------------------
+# 'npm ci' compiles native modules (i2c-bus, and serialport where no prebuilt binary fits);
+# without a compiler it fails deep in node-gyp output. Checked before anything is changed.
+if [ "$skip_npm" != 1 ]; then
+  missing=()
+  for tool in make g++ python3; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    die "${missing[*]} not found: 'npm ci' builds native modules (i2c-bus, serialport).
+  Install the build tools first:  sudo apt-get install -y build-essential python3"
+  fi
+fi
 
 # --- preconditions -------------------------------------------------------------------------
 [ "$(id -u)" -eq 0 ] || die "run as root (sudo $0 ...): it creates a system user and writes $APP_DIR"
@@ -260,10 +282,44 @@ else
   note "created $CONFIG_DIR/sensors.yaml from examples/sensors.yaml: edit it"
 fi
 
-# 0700 like the unit's StateDirectoryMode: the KEY in there lets anyone claim the Thing.
-install -d -m 0700 -o "$svc_uid" -g "$svc_gid" "$R$STATE_DIR"
+# 0750 like the unit's StateDirectoryMode: the thingd group may reach the status socket and
+# status.json (`thingd status` without sudo); the KEY's file in there stays 0600.
+install -d -m 0750 -o "$svc_uid" -g "$svc_gid" "$R$STATE_DIR"
 chown "$svc_uid:$svc_gid" "$R$STATE_DIR"
-chmod 0700 "$R$STATE_DIR"
+chmod 0750 "$R$STATE_DIR"
+
+# --- thingd-registry (--registry) ------------------------------------------------------------
+if [ "$with_registry" = 1 ]; then
+  readonly REG_USER=thingd-registry REG_CONFIG_DIR=/etc/thingd-registry REG_STATE_DIR=/var/lib/thingd-registry
+  has_group "$REG_USER" || groupadd "${shadow_root[@]}" --system "$REG_USER"
+  if ! has_user "$REG_USER"; then
+    useradd "${shadow_root[@]}" --system --gid "$REG_USER" --home-dir "$REG_STATE_DIR" --no-create-home \
+      --shell /usr/sbin/nologin --comment "thingd-registry XEP-0347 Thing Registry" "$REG_USER"
+    note "created system user $REG_USER"
+  fi
+  reg_uid=$(uid_of "$REG_USER")
+  reg_gid=$(gid_of "$REG_USER")
+  cat >"$app/bin/thingd-registry" <<EOF
+#!/bin/sh
+# Installed by thingd's systemd/install.sh --registry.
+app=\$(dirname "\$(dirname "\$(readlink -f "\$0")")")
+exec "\${THINGD_NODE:-$node_bin}" "\$app/dist/registry/main.js" "\$@"
+EOF
+  chmod 0755 "$app/bin/thingd-registry"
+  ln -sfn "$APP_DIR/bin/thingd-registry" "$R/usr/local/bin/thingd-registry"
+  reg_unit=$R/etc/systemd/system/thingd-registry.service
+  install -m 0644 -o 0 -g 0 "$source_dir/systemd/thingd-registry.service" "$reg_unit"
+  if [ "$node_bin" != /usr/bin/node ]; then sed -i "s#^ExecStart=/usr/bin/node #ExecStart=$node_bin #" "$reg_unit"; fi
+  install -d -m 0755 -o 0 -g 0 "$R$REG_CONFIG_DIR"
+  if [ -e "$R$REG_CONFIG_DIR/registry.yaml" ]; then
+    note "kept your existing $REG_CONFIG_DIR/registry.yaml"
+  else
+    install -m 0640 -o 0 -g "$reg_gid" "$source_dir/examples/registry.yaml" "$R$REG_CONFIG_DIR/registry.yaml"
+    note "created $REG_CONFIG_DIR/registry.yaml: set component.jid, and put the component secret in $REG_CONFIG_DIR/secret"
+  fi
+  install -d -m 0700 -o "$reg_uid" -g "$reg_gid" "$R$REG_STATE_DIR"
+  note "installed thingd-registry (then: sudo systemctl enable --now thingd-registry)"
+fi
 
 # --- systemd -------------------------------------------------------------------------------
 service_active=0
@@ -284,9 +340,10 @@ if ! grep -qs 'GROUP="i2c"' "$R"/etc/udev/rules.d/*.rules "$R"/usr/lib/udev/rule
   Note: no udev rule gives devices to the i2c/gpio/spi groups here (Raspberry Pi OS ships one in
   /etc/udev/rules.d/99-com.rules). Elsewhere add such rules, or the groups grant no access."
 fi
-password_step="       sudo install -m 0600 -o $SERVICE_USER -g $SERVICE_USER /dev/null $CONFIG_DIR/password
+# root:thingd 0640, like the sensor map: root edits it, the service reads it, nobody else.
+password_step="       sudo install -m 0640 -o root -g $SERVICE_USER /dev/null $CONFIG_DIR/password
        sudo nano $CONFIG_DIR/password        # the XMPP password, one line"
-[ -e "$R$CONFIG_DIR/password" ] && password_step="       ($CONFIG_DIR/password exists; keep it chmod 600, owned by $SERVICE_USER)"
+[ -e "$R$CONFIG_DIR/password" ] && password_step="       ($CONFIG_DIR/password exists; keep it root:$SERVICE_USER, chmod 640)"
 restart_step="  4. sudo systemctl enable --now thingd"
 [ "$service_active" = 1 ] && restart_step="  4. thingd is running the old version: sudo systemctl restart thingd"
 
@@ -303,7 +360,8 @@ $password_step
        sudo -u $SERVICE_USER thingd check
        sudo -u $SERVICE_USER thingd read          # reads every sensor once, no XMPP
 $restart_step
-  5. Follow the logs:
-       journalctl -u thingd -f -o cat | npx pino-pretty
+  5. Follow the logs, and see what it is doing (members of the thingd group need no sudo):
+       thingd logs -f
+       thingd status
 $udev_note
 EOF

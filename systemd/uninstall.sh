@@ -63,6 +63,24 @@ if [ "$systemd_here" = 1 ] && systemctl cat "$UNIT_NAME" >/dev/null 2>&1; then
   systemctl reset-failed "$UNIT_NAME" 2>/dev/null || true
   note "stopped and disabled $UNIT_NAME"
 fi
+# thingd-registry (install.sh --registry) runs from the same $APP_DIR: it goes too. Its
+# configuration and state stay unless --purge.
+readonly REG_UNIT=thingd-registry.service REG_USER=thingd-registry
+if [ -e "$R/etc/systemd/system/$REG_UNIT" ]; then
+  if [ "$systemd_here" = 1 ]; then systemctl disable --now "$REG_UNIT" || true; fi
+  rm -f "$R/etc/systemd/system/$REG_UNIT" "$R/etc/systemd/system/multi-user.target.wants/$REG_UNIT"
+  reg_link=$R/usr/local/bin/thingd-registry
+  if [ -L "$reg_link" ] && [ "$(readlink "$reg_link")" = "$APP_DIR/bin/thingd-registry" ]; then rm -f "$reg_link"; fi
+  note "removed thingd-registry ($REG_UNIT, /usr/local/bin/thingd-registry)"
+  if [ "$purge" = 1 ]; then
+    rm -rf "$R/etc/thingd-registry" "$R/var/lib/thingd-registry"
+    reg_shadow=()
+    [ -n "$R" ] && reg_shadow=(--root "$root")
+    if grep -q "^$REG_USER:" "$R/etc/passwd" 2>/dev/null; then userdel "${reg_shadow[@]}" "$REG_USER"; fi
+    if grep -q "^$REG_USER:" "$R/etc/group" 2>/dev/null; then groupdel "${reg_shadow[@]}" "$REG_USER"; fi
+    note "purged /etc/thingd-registry, /var/lib/thingd-registry and user $REG_USER"
+  fi
+fi
 
 unit_dir=$R/etc/systemd/system
 rm -f "$unit_dir/$UNIT_NAME"

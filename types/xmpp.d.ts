@@ -65,6 +65,8 @@ declare module "@xmpp/client-core" {
     transports: any[];
     timeout: number;
     start(): Promise<JID>;
+    connect(service: string): Promise<void>;
+    open(options: { domain: string; lang?: unknown }): Promise<Element>;
     stop(): Promise<Element | undefined>;
     disconnect(timeout?: number): Promise<void>;
     send(element: Element): Promise<void>;
@@ -145,5 +147,42 @@ declare module "@xmpp/tls/lib/Socket.js" {
   export default class TLSSocket extends EventEmitter {
     socket: any;
     connect(options: Record<string, unknown>): void;
+  }
+}
+
+// The error classes xmpp.js raises (RFC 6120 stream, SASL and stanza errors), for tests that
+// build them from real elements.
+declare module "@xmpp/connection/lib/StreamError.js" {
+  import type { Element } from "@xmpp/xml";
+  export default class StreamError extends Error {
+    condition: string;
+    static fromElement(element: Element): StreamError;
+  }
+}
+declare module "@xmpp/sasl/lib/SASLError.js" {
+  import type { Element } from "@xmpp/xml";
+  export default class SASLError extends Error {
+    condition: string;
+    static fromElement(element: Element): SASLError;
+  }
+}
+declare module "@xmpp/middleware/lib/StanzaError.js" {
+  import type { Element } from "@xmpp/xml";
+  export default class StanzaError extends Error {
+    condition: string;
+    static fromElement(element: Element): StanzaError;
+  }
+}
+declare module "@xmpp/component-core" {
+  import type { Element } from "@xmpp/xml";
+  import { EventEmitter } from "node:events";
+  /** XEP-0114 connection (jabber:component:accept) on @xmpp/connection-tcp. */
+  export class Component extends EventEmitter {
+    constructor(options: { service: string; domain: string });
+    status: string;
+    start(): Promise<unknown>;
+    stop(): Promise<unknown>;
+    send(element: Element): Promise<void>;
+    authenticate(id: string, password: string): Promise<void>;
   }
 }

@@ -4,10 +4,8 @@
 // Only the attributes and the child's namespace are looked at, so a hostile payload costs nothing.
 import type { Element } from "@xmpp/xml";
 import { bareJid } from "./bare-jid.js";
-import { buildRejected, readableSeqnr } from "../protocol/sensordata.js";
-import { buildIqError } from "../protocol/stanza-error.js";
-import { NS_CONTROL, NS_IEEE_SENSORDATA, NS_IEEE_SENSORDATA_ALIASES, NS_SENSORDATA } from "../protocol/ns.js";
-import { buildSetResponse, responseCodeFor } from "../protocol/control.js";
+import { buildRefusal } from "../protocol/refusal.js";
+import { NS_IEEE_SENSORDATA, NS_IEEE_SENSORDATA_ALIASES, NS_SENSORDATA } from "../protocol/ns.js";
 import { RateLimiter, type BucketPolicy } from "./rate-limit.js";
 import type { LimitsConfig } from "../config/types.js";
 
@@ -58,21 +56,12 @@ export class RequestGate {
     const child = stanza.getChildElements()[0];
     const ns = child?.getNS();
     if (child && ns !== undefined && GUARDED_NAMESPACES.has(ns) && !this.o.canRead(from)) {
-      return refuse(stanza, child, "cancel", "forbidden", "Access denied.");
+      return buildRefusal(stanza, child, { condition: "forbidden", type: "cancel", message: "Access denied." });
     }
     const l = this.#limits;
     const k = this.o.isOwner(from) ? l.ownerFactor : 1;
     const policy: BucketPolicy = { perSecond: l.requestsPerSecond * k, burst: Math.max(1, l.burst * k) };
     if (this.limiter.take(bare, policy)) return undefined;
-    return refuse(stanza, child, "wait", "resource-constraint", "Too many requests; try again later.");
+    return buildRefusal(stanza, child, { condition: "resource-constraint", type: "wait", message: "Too many requests; try again later." });
   }
-}
-
-function refuse(stanza: Element, child: Element | undefined, type: "cancel" | "wait", condition: "forbidden" | "resource-constraint", text: string): Element {
-  // The <rejected> sibling for seqnr-dialect clients (docs/protocol.md §1.6, §6.3), when readable.
-  const seqnr = child?.getNS() === NS_SENSORDATA ? readableSeqnr(child) : undefined;
-  const siblings = seqnr !== undefined ? [buildRejected(seqnr, text)] : [];
-  // XEP-0325 v0.2 clients (slixmpp) fire no callback for an error without <setResponse> (§6.10).
-  if (child?.getNS() === NS_CONTROL && child.name === "set") siblings.push(buildSetResponse(responseCodeFor(condition)));
-  return buildIqError(stanza, { type, condition, text, siblings });
 }

@@ -3,7 +3,7 @@
 // request); (3) else the configured readers (reading only). Compared on bare JIDs,
 // case-insensitively in local and domain.
 import type { ProvisioningAnswer, ReadQuestion, Tokens } from "../protocol/provisioning.js";
-import type { NodeRef } from "../protocol/sensordata.js";
+import type { NodeRef } from "../protocol/readout-request.js";
 import { bareJid } from "./bare-jid.js";
 import type { ProvisioningClient } from "./provisioning.js";
 

@@ -2,7 +2,7 @@
 // Status. Each is one form with defaults and its result, so it completes in one or two steps.
 import { ProtocolError } from "../errors.js";
 import { fieldValueText } from "../protocol/field-value.js";
-import type { TypeFlag } from "../protocol/sensordata.js";
+import type { TypeFlag } from "../protocol/readout-request.js";
 import { buildForm } from "../protocol/xdata.js";
 import { formatSeconds } from "../ops/status-format.js";
 import { LIVE_TYPES, MOMENTARY, type ThingApi } from "../people/thing-api.js";

@@ -5,12 +5,11 @@
 // file) or no registry is configured or discovered; 78 invalid sensor map.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { printConfigError, type Io } from "./io.js";
+import type { Io } from "./io.js";
 import { boardSerial, type BoardPaths } from "../ownership/board.js";
 import { renderQr } from "../ownership/claim-qr.js";
-import { loadConfig } from "../config/load.js";
-import type { ThingConfig } from "../config/types.js";
-import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from "../errors.js";
+import { EXIT_FAILURE, EXIT_OK } from "../errors.js";
+import { loadForCommand } from "./load-config.js";
 import { buildIotDiscoUri } from "../protocol/iotdisco.js";
 import { parseState, STATE_FILE, type ThingState } from "../ownership/state.js";
 
@@ -35,16 +34,9 @@ export async function readStateReadOnly(stateDir: string): Promise<ThingState | 
 }
 
 export async function claimCommand(opts: ClaimOptions, io: Io): Promise<number> {
-  let config: ThingConfig;
-  try {
-    // A placeholder password, as in `thingd status`: the operator may not be able to read
-    // the daemon's password_file, and claiming needs no XMPP connection.
-    config = await loadConfig(opts.config, { ...process.env, THINGD_PASSWORD: "unused-by-claim" });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    printConfigError(io, err);
-    return EXIT_CONFIG;
-  }
+  // No password needed: claiming needs no XMPP connection.
+  const config = await loadForCommand(opts.config, io, { needPassword: false });
+  if (typeof config === "number") return config;
 
   const state = await readStateReadOnly(config.stateDir);
   if (!state) {

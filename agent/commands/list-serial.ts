@@ -40,6 +40,6 @@ export async function listSerialCommand(
   const { entries, error } = result;
   if (error !== undefined) io.err(`thingd: cannot enumerate serial ports (${error}); showing the links only`);
   if (opts.json) io.out(JSON.stringify(entries, null, 2));
-  else if (entries.length > 0 || error === undefined) io.out(formatSerialPorts(entries));
+  else io.out(formatSerialPorts(entries)); // none: the usual hint, enumerated or not
   return error === undefined ? EXIT_OK : EXIT_FAILURE;
 }

@@ -6,10 +6,9 @@
 import { readFile } from "node:fs/promises";
 import { pino } from "pino";
 import { xml, type Element } from "@xmpp/xml";
-import { printConfigError, type Io } from "./io.js";
-import { loadConfig } from "../config/load.js";
-import type { ThingConfig } from "../config/types.js";
-import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from "../errors.js";
+import type { Io } from "./io.js";
+import { EXIT_FAILURE, EXIT_OK } from "../errors.js";
+import { loadForCommand } from "./load-config.js";
 import { Registration } from "../ownership/registration.js";
 import { StateStore } from "../ownership/state.js";
 import { createConnection } from "../transport/connection.js";
@@ -21,14 +20,8 @@ export interface UnregisterOptions {
 }
 
 export async function unregisterCommand(opts: UnregisterOptions, io: Io): Promise<number> {
-  let config: ThingConfig;
-  try {
-    config = await loadConfig(opts.config);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    printConfigError(io, err);
-    return EXIT_CONFIG;
-  }
+  const config = await loadForCommand(opts.config, io);
+  if (typeof config === "number") return config;
   const previous = await readStateReadOnly(config.stateDir);
   if (!previous) {
     io.err(`thingd: no state file in ${config.stateDir}: this Thing never registered, nothing to unregister`);

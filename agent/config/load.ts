@@ -12,8 +12,10 @@ import type { z } from "zod";
 import { ConfigError, type ConfigProblem } from "../errors.js";
 import { findDriver } from "../../drivers/registry.js";
 import { COMMON_SENSOR_KEYS, defaultErrorMap, sensorMapSchema, show } from "./schema.js";
-import type { ThingConfig } from "./types.js";
+import type { ResolvedPassword, ThingConfig } from "./types.js";
 import { resolve } from "./resolve.js";
+import { indentationHints } from "./indentation.js";
+import { defaultStateDir } from "./state-dir.js";
 
 export { cronPeriodMs } from "./resolve.js";
 
@@ -22,7 +24,16 @@ type Env = Record<string, string | undefined>;
 
 const PASSWORD_PATH = "xmpp.password";
 
-export async function loadConfig(file: string, env: Env = process.env): Promise<ThingConfig> {
+export interface LoadOptions {
+  /**
+   * Only the commands that log in (`run`, `check` for it, `unregister`) need the XMPP password;
+   * without it (`read`, `status`, `claim`) a missing or unreadable password is no problem and
+   * `xmpp.password` is "".
+   */
+  needPassword?: boolean;
+}
+
+export async function loadConfig(file: string, env: Env = process.env, options: LoadOptions = {}): Promise<ThingConfig> {
   const abs = path.resolve(file);
   let text: string;
   try {
@@ -31,11 +42,11 @@ export async function loadConfig(file: string, env: Env = process.env): Promise<
     const problems = [{ file: abs, path: "", message: `cannot read the file: ${fsReason(err)}` }];
     throw new ConfigError(formatProblems(problems), problems, { cause: err });
   }
-  return parseConfig(text, abs, env);
+  return parseConfig(text, abs, env, options);
 }
 
 /** Sync and pure but for reading `tls.ca` and `password_file`, relative to `file`'s folder. */
-export function parseConfig(text: string, file: string, env: Env = process.env): ThingConfig {
+export function parseConfig(text: string, file: string, env: Env = process.env, loadOptions: LoadOptions = {}): ThingConfig {
   const abs = path.resolve(file);
   const lineCounter = new LineCounter();
   // prettyErrors off: its messages quote the offending source line, which may hold the password.
@@ -44,11 +55,16 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
 
   // A broken document gives a partial tree; schema problems found in it would only be noise.
   if (doc.errors.length > 0) {
+    // A plain line per misplaced key first (the parser points at the line above it), then
+    // the parser's own words; kept in this order, not sorted by line.
+    for (const hint of indentationHints(text)) {
+      problems.list.push({ file: abs, line: hint.line, column: hint.column, path: "", message: hint.message });
+    }
     for (const err of doc.errors) {
       const pos = lineCounter.linePos(syntaxErrorOffset(text, err));
       problems.list.push({ file: abs, line: pos.line, column: pos.col, path: "", message: `YAML syntax: ${err.message}` });
     }
-    throw problems.error();
+    throw new ConfigError(formatProblems(problems.list), problems.list);
   }
 
   let data: unknown;
@@ -69,10 +85,12 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
   const options = checkDriverOptions(data, problems);
   const folder = path.dirname(abs);
   const ca = checkCa(data, folder, problems);
-  const password = resolvePassword(data, folder, env, problems);
+  const needPassword = loadOptions.needPassword ?? true;
+  const password = resolvePassword(data, folder, env, needPassword ? problems : undefined);
 
-  if (problems.list.length > 0 || !parsed.success || password === undefined) throw problems.error();
-  return resolve(parsed.data, { file: abs, folder, options, ca, password });
+  if (problems.list.length > 0 || !parsed.success || (needPassword && password === undefined)) throw problems.error();
+  const stateDir = parsed.data.state_dir === undefined ? defaultStateDir(abs, env) : path.resolve(folder, parsed.data.state_dir);
+  return resolve(parsed.data, { file: abs, folder, options, ca, password: password ?? { value: "", source: "none" }, stateDir });
 }
 
 /** `file:line:col path: message`, one problem a line, in file order. */
@@ -260,31 +278,43 @@ function checkCa(data: unknown, folder: string, problems: Problems): string | un
 
 /**
  * Pass 4b: THINGD_PASSWORD (non-empty), else `password`, else the first line of
- * `password_file`. No message shows the password, nor the password_file value (a password
- * pasted into the wrong key would otherwise end up in the journal).
+ * `password_file`. No message shows the password. The password_file value is shown (resolved)
+ * only when it names a file that exists, or looks like a path: a password pasted into the
+ * wrong key would otherwise end up in the journal. `problems` undefined: not needed, not checked.
  */
-function resolvePassword(data: unknown, folder: string, env: Env, problems: Problems): string | undefined {
+function resolvePassword(data: unknown, folder: string, env: Env, problems: Problems | undefined): ResolvedPassword | undefined {
   const fromEnv = env.THINGD_PASSWORD;
-  if (fromEnv) return fromEnv;
+  if (fromEnv) return { value: fromEnv, source: "env" };
   const xmpp = xmppSection(data);
   if (!xmpp) return undefined; // the first pass reports the missing section
-  if (xmpp.password !== undefined) return typeof xmpp.password === "string" && xmpp.password !== "" ? xmpp.password : undefined;
+  if (xmpp.password !== undefined) {
+    return typeof xmpp.password === "string" && xmpp.password !== "" ? { value: xmpp.password, source: "inline" } : undefined;
+  }
   const pwFile = xmpp.password_file;
   if (pwFile === undefined) {
-    problems.add(["xmpp", "password"], 'missing, expected "password", "password_file" or the THINGD_PASSWORD environment variable');
+    problems?.add(["xmpp", "password"], 'missing, expected "password", "password_file" or the THINGD_PASSWORD environment variable');
     return undefined;
   }
   if (typeof pwFile !== "string" || pwFile === "") return undefined; // reported by the first pass
+  if (!problems) return undefined;
   const file = path.resolve(folder, pwFile);
   const why = unreadable(file);
   if (why) {
-    problems.add(["xmpp", "password_file"], `expected a readable file holding the password, got a file that can't be read (${why})`);
+    const shown = why === "no such file" && !looksLikePath(pwFile) ? `named in password_file (in ${folder}; the name is not shown, it may be the password)` : file;
+    const fix = why === "permission denied" ? ": run as the thingd user (sudo -u thingd ...) or root" : "";
+    problems.add(["xmpp", "password_file"], `cannot read the password file ${shown}: ${why}${fix}`);
     return undefined;
   }
   const firstLine = (readFileSync(file, "utf8").split(/\r?\n/, 1)[0] ?? "").trim();
   if (firstLine === "") {
-    problems.add(["xmpp", "password_file"], "expected the password on the first line of the file, got an empty line");
+    problems.add(["xmpp", "password_file"], `expected the password on the first line of ${file}, got an empty line`);
     return undefined;
   }
-  return firstLine;
+  return { value: firstLine, source: "file", file };
+}
+
+
+/** A path ("./password", "/etc/thingd/password"), a usual name ("password") or a name with a file extension. */
+function looksLikePath(value: string): boolean {
+  return value.includes("/") || /^(password|passwd|secret|xmpp[-_.]?password)$/i.test(value) || /^[\w.-]+\.(txt|pw|pass|secret|key)$/i.test(value);
 }

@@ -5,7 +5,7 @@ import { createTask } from "node-cron";
 import { parseDuration } from "./duration.js";
 import { parseSize } from "./size.js";
 import type { SensorEntry, SensorMap } from "./schema.js";
-import type { AlertCondition, AlertConfig, HistoryConfig, Schedule, SensorConfig, ThingConfig } from "./types.js";
+import type { AlertCondition, AlertConfig, HistoryConfig, ReconnectConfig, ResolvedPassword, Schedule, SensorConfig, ThingConfig } from "./types.js";
 
 /** The longest default per-read timeout: a hung serial port shouldn't hold a slot for a whole hourly period. */
 const MAX_DEFAULT_TIMEOUT_MS = 10_000;
@@ -42,7 +42,7 @@ function schedule(entry: SensorEntry): { schedule: Schedule; periodMs: number } 
 
 export function resolve(
   map: SensorMap,
-  ctx: { file: string; folder: string; options: Map<number, unknown>; ca: string | undefined; password: string },
+  ctx: { file: string; folder: string; options: Map<number, unknown>; ca: string | undefined; password: ResolvedPassword; stateDir: string },
 ): ThingConfig {
   const { xmpp } = map;
   const sensors = map.sensors.map((entry, i): SensorConfig => {
@@ -56,23 +56,26 @@ export function resolve(
       service: xmpp.service,
       domain: xmpp.domain ?? xmpp.jid.slice(xmpp.jid.indexOf("@") + 1),
       jid: xmpp.jid,
-      password: ctx.password,
+      password: ctx.password.value,
+      passwordSource: ctx.password.source,
+      ...(ctx.password.file !== undefined && { passwordFile: ctx.password.file }),
       resource: xmpp.resource,
       tls: { ...(ctx.ca !== undefined && { ca: ctx.ca }), required: xmpp.tls.required },
       keepaliveSeconds: parseDuration(xmpp.keepalive)! / 1000,
+      ...(xmpp.reconnect && { reconnect: reconnectPolicy(xmpp.reconnect) }),
     },
     registry: { ...(map.registry?.jid !== undefined && { jid: map.registry.jid }), meta: map.registry?.meta ?? {} },
     access: { ...(map.access?.owner !== undefined && { owner: map.access.owner }), readers: map.access?.readers ?? [], controllers: map.access?.controllers ?? [] },
     ...(map.provisioning && {
       provisioning: { jid: map.provisioning.jid, cacheMs: parseDuration(map.provisioning.cache)!, timeoutMs: parseDuration(map.provisioning.timeout)! },
     }),
-    stateDir: path.resolve(ctx.folder, map.state_dir),
+    stateDir: ctx.stateDir,
     sensors,
     // Without a `limits` section the Thing uses DEFAULT_LIMITS (agent/access/gate.ts).
     ...(map.limits && {
       limits: { requestsPerSecond: map.limits.requests_per_second, burst: map.limits.burst, ownerFactor: map.limits.owner_factor },
     }),
-    history: resolveHistory(map, ctx.folder),
+    history: resolveHistory(map, ctx.folder, ctx.stateDir),
     ...(map.subscriptions && { subscriptions: { perJid: map.subscriptions.per_jid, total: map.subscriptions.total } }),
     ...(map.alerts && { alerts: map.alerts.map(resolveAlert) }),
   };
@@ -105,14 +108,23 @@ function resolveAlert(a: NonNullable<SensorMap["alerts"]>[number]): AlertConfig 
   };
 }
 
-function resolveHistory(map: SensorMap, folder: string): HistoryConfig {
+function resolveHistory(map: SensorMap, folder: string, stateDir: string): HistoryConfig {
   const h = map.history;
   return {
     enabled: h?.enabled ?? true,
-    dir: h?.path !== undefined ? path.resolve(folder, h.path) : path.join(path.resolve(folder, map.state_dir), "history"),
+    dir: h?.path !== undefined ? path.resolve(folder, h.path) : path.join(stateDir, "history"),
     keepMs: parseDuration(h?.keep ?? "30d")!,
     maxBytes: parseSize(h?.max_size ?? "64MB")!,
     flushMs: parseDuration(h?.flush ?? "30s")!,
     maxFieldsPerRequest: h?.max_fields_per_request ?? 5000,
   };
+}
+
+/** `xmpp.reconnect` as back-off policies; a max below its min is raised to the min. */
+function reconnectPolicy(r: { min: string; max: string; conflict_min: string; conflict_max: string }): ReconnectConfig {
+  const policy = (min: string, max: string) => {
+    const baseMs = parseDuration(min)!;
+    return { baseMs, capMs: Math.max(baseMs, parseDuration(max)!) };
+  };
+  return { network: policy(r.min, r.max), conflict: policy(r.conflict_min, r.conflict_max) };
 }

@@ -92,6 +92,15 @@ const tlsSchema = z.strictObject({
     .describe("false allows a plaintext connection (loopback testing only)"),
 });
 
+// Reconnect back-off (agent/transport/supervisor.ts); each delay is jittered between half and all of it.
+const reconnectSchema = z.strictObject({
+  min: duration().default("1s").describe("First delay after a lost connection or a failed connect; doubles each time"),
+  max: duration().default("60s").describe("Longest delay after a lost connection or a failed connect"),
+  conflict_min: duration().default("30s")
+    .describe("First delay after another client logged in with this JID and resource; doubles each time"),
+  conflict_max: duration().default("15m").describe("Longest delay after such a conflict"),
+});
+
 const xmppSchema = z.strictObject({
   service: text('a service URL like "xmpp://example.org:5222" (STARTTLS) or "xmpps://example.org:5223"', SERVICE),
   domain: text('a domain like "example.org"', DOMAIN).optional()
@@ -106,6 +115,7 @@ const xmppSchema = z.strictObject({
     .min(1, 'expected a resource name like "thingd"').default("thingd"),
   tls: tlsSchema.default({ required: true }),
   keepalive: duration(5_000).default("60s"),
+  reconnect: reconnectSchema.optional().describe("Reconnect back-off; the defaults suit a real deployment"),
 });
 
 const registrySchema = z.strictObject({
@@ -245,8 +255,8 @@ function buildSensorMapSchema() {
     subscriptions: subscriptionsSchema.optional().describe("Limits of event subscriptions (pushed values)"),
     alerts: z.array(alertSchema, { error: (iss) => expected("a list of alert rules", iss.input) }).optional()
       .describe("Chat messages to people when a value crosses a limit, a sensor goes stale or fails"),
-    state_dir: z.string({ error: (iss) => expected("a folder path", iss.input) }).min(1).default("./state")
-      .describe("Relative to the config file's folder"),
+    state_dir: z.string({ error: (iss) => expected("a folder path", iss.input) }).min(1).optional()
+      .describe("Relative to the config file's folder; default $STATE_DIRECTORY, else /var/lib/thingd for the service, else ~/.local/state/thingd"),
     sensors: z
       .array(sensorSchema(), { error: (iss) => expected("a list of sensors", iss.input) })
       .min(1, { error: "expected at least one sensor, got an empty list" })

@@ -17,10 +17,30 @@ export interface XmppConfig {
   jid: string;
   /** From THINGD_PASSWORD, else `password`, else the first line of `password_file`. */
   password: string;
+  /** Where the password came from ("none": a command that does not log in, without one). */
+  passwordSource?: ResolvedPassword["source"];
+  /** Absolute path of `password_file`, when the password came from it. */
+  passwordFile?: string;
   resource: string;
   tls: TlsConfig;
   /** Seconds between keepalive pings to the server (`keepalive`, default 60). */
   keepaliveSeconds: number;
+  /** `reconnect`: back-off after a lost connection (`min`/`max`) and after a conflict (`conflict_min`/`conflict_max`). */
+  reconnect?: ReconnectConfig;
+}
+
+export interface ReconnectConfig {
+  network: { baseMs: number; capMs: number };
+  conflict: { baseMs: number; capMs: number };
+}
+
+/** The XMPP password and where it came from. */
+export interface ResolvedPassword {
+  value: string;
+  /** "none": a command that does not log in, and no password was at hand. */
+  source: "env" | "inline" | "file" | "none";
+  /** The password file, for the permission warning (./secrets.ts). */
+  file?: string;
 }
 
 export type MetaValue = string | number;
@@ -119,7 +139,7 @@ export interface ThingConfig {
   access: AccessConfig;
   /** Only when the sensor map has a `provisioning` section. */
   provisioning?: ProvisioningConfig;
-  /** Absolute path (`state_dir`, default ./state next to the config file). */
+  /** Absolute path (`state_dir`; default $STATE_DIRECTORY, /var/lib/thingd or ~/.local/state/thingd: ./state-dir.ts). */
   stateDir: string;
   sensors: SensorConfig[];
   /** The `history` section; loadConfig always sets it (optional for hand-built configs). */

@@ -5,8 +5,8 @@ import type { Logger } from "pino";
 import type { Element } from "@xmpp/xml";
 import { ProtocolError } from "../errors.js";
 import type { Poller } from "../sensors/poller.js";
-import { buildSetError, buildSetResult, ParamError, parseSet, type ControlSet } from "../protocol/control.js";
-import type { IqHandler, IqOutcome } from "../transport/iq-router.js";
+import { buildSetResult, ParamError, parseSet, type ControlSet } from "../protocol/control.js";
+import type { IqHandler } from "../transport/iq-router.js";
 import type { ControlValue } from "../../drivers/types.js";
 
 export interface ControlTokens {
@@ -45,20 +45,16 @@ export class ControlService {
     return this.pollers().some((p) => p.parameters.length > 0);
   }
 
-  readonly handleSet: IqHandler = async ({ stanza, child, from }): Promise<IqOutcome> => {
-    try {
-      await this.apply(from, child);
-      return { send: [buildSetResult(stanza)] };
-    } catch (err) {
-      if (err instanceof ProtocolError) return { send: [buildSetError(stanza, err)] };
-      throw err;
-    }
+  /** <set> (IQ set): <setResponse> on success; a refusal (ProtocolError/ParamError) is thrown to the router. */
+  readonly handleSet: IqHandler = async ({ stanza, child, from }) => {
+    await this.apply(from, child);
+    return { send: [buildSetResult(stanza)] };
   };
 
-  /** <getForm> (IQ get): no XEP-0004 forms in this version (docs/protocol.md §3.2). */
-  readonly handleGetForm: IqHandler = ({ stanza }): IqOutcome => ({
-    send: [buildSetError(stanza, new ProtocolError("feature-not-implemented", "Control forms are not supported; use <set>."))],
-  });
+  /** <getForm> (IQ get): no XEP-0004 forms in this version (docs/protocol.md §3.2 [rec]). */
+  readonly handleGetForm: IqHandler = () => {
+    throw new ProtocolError("feature-not-implemented", "Control forms are not supported; use <set>.");
+  };
 
   /** A <set> inside a <message>: applied, never answered, even on error (§3.2). */
   async handleMessage(stanza: Element, set: Element): Promise<void> {

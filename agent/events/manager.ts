@@ -10,6 +10,7 @@ import { bareJid } from "../access/bare-jid.js";
 import { buildIqResult } from "../protocol/stanza-error.js";
 import { buildEventAccepted, parseSubscribe, parseUnsubscribe, type SubscribeRequest } from "../protocol/events.js";
 import type { IqHandler, IqOutcome } from "../transport/iq-router.js";
+import type { FollowUp } from "../transport/follow-up.js";
 import type { NodeOutcome, PeopleQuery, Reading, ThingApi } from "../people/thing-api.js";
 import { fires, initialRefs, remember, type References } from "./trigger.js";
 import { nextDue, onTimer, onTrigger, type Timing } from "./timing.js";
@@ -111,7 +112,8 @@ export class EventSubscriptions {
     );
     return {
       send: [buildIqResult(stanza, buildEventAccepted(req.ns, req.id))],
-      ...(req.req ? { after: () => this.#fire(this.#push(sub, "req")) } : {}),
+      // req='true': the first push goes out once <accepted> is on the wire (it sends itself).
+      ...(req.req ? { followUp: this.#initialPush(sub) } : {}),
     };
   };
 
@@ -195,6 +197,11 @@ export class EventSubscriptions {
   }
 
   /** Fire and forget, logging a failure (#send already catches; this is the last net). */
+  // eslint-disable-next-line require-yield -- a follow-up that sends on its own, after the reply
+  async *#initialPush(sub: Subscription): FollowUp {
+    await this.#push(sub, "req");
+  }
+
   #fire(p: Promise<void>): void {
     p.catch((err: unknown) => this.o.log.error({ err }, "event push failed"));
   }

@@ -10,7 +10,8 @@
 // - At most `maxFields` values per request: the newest are kept and each node that lost values
 //   gets an error outcome "history truncated: returned N of M values; narrow from/to".
 import type { Field, HistoricalKind } from "../../drivers/types.js";
-import type { NodeOutcome } from "../sensordata/readout.js";
+import type { NodeOutcome } from "../protocol/readout-outcome.js";
+import type { ReadoutRequest } from "../protocol/readout-request.js";
 import type { Period } from "./aggregate.js";
 import type { Sample } from "./record.js";
 import type { HistoryStore } from "./store.js";
@@ -21,14 +22,6 @@ export type HistoryReader = Pick<HistoryStore, "query" | "aggregate">;
 export interface HistorySource {
   store: HistoryReader;
   maxFieldsPerRequest: number;
-}
-
-/** The dialect-independent part of a request this needs. */
-export interface HistoryQuery {
-  types: ReadonlySet<string>;
-  fieldNames: ReadonlySet<string>;
-  from?: Date;
-  to?: Date;
 }
 
 export const PERIOD_OF_KIND: ReadonlyArray<readonly [HistoricalKind, Period]> = [
@@ -49,11 +42,11 @@ export const DEFAULT_WINDOW_MS: Record<Period, number> = {
   year: 10 * 366 * DAY,
 };
 
-export function wantsHistory(query: HistoryQuery): boolean {
+export function wantsHistory(query: ReadoutRequest): boolean {
   return PERIOD_OF_KIND.some(([kind]) => query.types.has(kind));
 }
 
-export function historyWindow(query: HistoryQuery, period: Period, now: number): { from: number; to: number } {
+export function historyWindow(query: ReadoutRequest, period: Period, now: number): { from: number; to: number } {
   const to = query.to?.getTime() ?? now;
   return { from: query.from?.getTime() ?? to - DEFAULT_WINDOW_MS[period], to };
 }
@@ -61,7 +54,7 @@ export function historyWindow(query: HistoryQuery, period: Period, now: number):
 /** Groups kept or dropped whole by the cap: a raw sample, or one bucket's mean/min/max. */
 type Group = { t: number; fields: Field[] };
 
-function periodGroups(store: HistoryReader, nodeId: string, query: HistoryQuery, kind: HistoricalKind, period: Period, now: number): Group[] {
+function periodGroups(store: HistoryReader, nodeId: string, query: ReadoutRequest, kind: HistoricalKind, period: Period, now: number): Group[] {
   const { from, to } = historyWindow(query, period, now);
   if (from > to) return [];
   if (period === "second") {
@@ -86,7 +79,7 @@ function periodGroups(store: HistoryReader, nodeId: string, query: HistoryQuery,
 
 /** Historical outcomes for the selected nodes; [] when no historical period is requested. */
 export function historicalOutcomes(
-  query: HistoryQuery,
+  query: ReadoutRequest,
   nodes: ReadonlyArray<{ id: string }>,
   history: HistorySource | undefined,
   now = Date.now(),

@@ -28,6 +28,7 @@ import type { Logger } from "pino";
 import type { Field } from "../../drivers/types.js";
 import { addPartial, addSample, aggregate, bucketStart, finishBuckets, firstBucketFrom, sampleRange, type Bucket, type Buckets, type Period } from "./aggregate.js";
 import { decodeSegment, encodeRecord, type Sample } from "./record.js";
+import { MIN_PLAUSIBLE_TIME } from "../ops/clock.js";
 
 export interface HistoryStoreOptions {
   /** Folder of the segment files (created if missing). */
@@ -69,12 +70,14 @@ export class HistoryStore {
   #current: { segment: Segment; fd: number } | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Samples refused for a timestamp before MIN_PLAUSIBLE_TIME. */
+  #implausible = 0;
   /** Lines skipped as corrupt while opening (torn tails after a crash). */
   readonly corruptRecords: number;
 
   constructor(options: HistoryStoreOptions) {
     this.#o = { flushSamples: DEFAULT_FLUSH_SAMPLES, now: Date.now, log: undefined, ...options };
-    mkdirSync(this.#o.dir, { recursive: true });
+    mkdirSync(this.#o.dir, { recursive: true, mode: 0o700 }); // private, like the state file
     let corrupt = 0;
     for (const name of readdirSync(this.#o.dir).sort()) {
       const m = SEGMENT_RE.exec(name);
@@ -103,6 +106,12 @@ export class HistoryStore {
     for (const f of fields) {
       if (f.kind !== undefined && f.kind !== "momentary") continue; // only measured values
       const t = f.timestamp.getTime();
+      if (t < MIN_PLAUSIBLE_TIME) {
+        // An unset clock (a Pi without RTC before NTP): never a history dated 1970. The daemon
+        // holds such readings back until the sync (./clock-guard.ts); this is the last guard.
+        if (this.#implausible++ === 0) this.#o.log?.warn({ nodeId, timestamp: f.timestamp.toISOString() }, "history: reading dated before the clock was set; not kept");
+        continue;
+      }
       if (f.type === "numeric" && Number.isFinite(f.value)) {
         // Kept at the sensor's precision (what a live readout writes, docs/protocol.md §1.3).
         const value = Number(f.value.toFixed(Math.min(Math.max(f.decimals, 0), 20)));

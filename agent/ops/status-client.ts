@@ -2,6 +2,7 @@
 import net from "node:net";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { GROUP_HINT } from "./permission-hint.js";
 import { STATUS_FILE, STATUS_SOCKET, type StatusSnapshot } from "./status.js";
 
 export type StatusResult =
@@ -70,7 +71,7 @@ function socketFailure(socketPath: string, err: NodeJS.ErrnoException): Asked {
       return { reason: "not-running", detail: `thingd is not running (${socketPath} is left from an earlier run)` };
     case "EACCES":
     case "EPERM":
-      return { reason: "denied", detail: `permission denied on ${socketPath}: run as root or as the thingd user (sudo thingd status)` };
+      return { reason: "denied", detail: `permission denied reading ${socketPath}: ${GROUP_HINT}` };
     default:
       return { reason: "error", detail: `${socketPath}: ${err.message}` };
   }

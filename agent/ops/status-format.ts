@@ -14,8 +14,17 @@ export function formatStatus(snapshot: StatusSnapshot, live: boolean, now = Date
     ? `  since ${xmpp.connectedSince} (${formatSeconds(Math.round((at - Date.parse(xmpp.connectedSince)) / 1000))})`
     : "";
   lines.push(`XMPP      ${xmpp.state}  ${xmpp.jid}${since}`);
+  if (xmpp.problem) {
+    const wait = Math.max(0, Math.round((Date.parse(xmpp.problem.retryAt) - at) / 1000));
+    lines.push(`          ${xmpp.problem.summary} since ${xmpp.problem.since}; next attempt in ${formatSeconds(wait)}`);
+    lines.push(`          ${xmpp.problem.detail}`);
+  }
   const owner = registry.owner ? `  owner ${registry.owner}` : "";
   lines.push(`Registry  ${registry.status}${owner}${registry.jid ? `  at ${registry.jid}` : ""}`);
+  if (snapshot.clock?.state === "unsynchronised") {
+    const held = snapshot.clock.heldReadings ? `; ${snapshot.clock.heldReadings} readings held back from history until it is` : "";
+    lines.push(`Clock     not synchronised (no NTP sync since boot${held})`);
+  }
   lines.push(
     `Process   thingd ${snapshot.version}, pid ${snapshot.pid}, up ${formatSeconds(snapshot.uptimeSeconds)}, ` +
       `RSS ${mb(snapshot.rssBytes)}, heap ${mb(snapshot.heapUsedBytes)}`,

@@ -7,6 +7,8 @@ import { formatDecimal } from "../protocol/xsd.js";
 import { fieldValueText } from "../protocol/field-value.js";
 import type { RegistrationStatus, ThingState } from "../ownership/state.js";
 import type { SessionState } from "../transport/supervisor.js";
+import type { FailureKind, XmppProblem } from "../transport/failure.js";
+import type { ClockSync } from "./clock.js";
 
 export const STATUS_SOCKET = "thingd.sock";
 export const STATUS_FILE = "status.json";
@@ -37,9 +39,20 @@ export interface StatusSnapshot {
   uptimeSeconds: number;
   rssBytes: number;
   heapUsedBytes: number;
-  xmpp: { state: SessionState; jid: string; connectedSince?: string };
+  xmpp: { state: SessionState; jid: string; connectedSince?: string; problem?: ProblemStatus };
   registry: { jid?: string; status: RegistrationStatus; owner?: string };
+  /** The wall clock's sync state (./clock.ts); readings held back from history until the sync. */
+  clock?: { state: ClockSync; heldReadings?: number };
   sensors: SensorStatus[];
+}
+
+/** Why the session is down (agent/transport/failure.ts), while it is. */
+export interface ProblemStatus {
+  kind: FailureKind;
+  summary: string;
+  detail: string;
+  since: string;
+  retryAt: string;
 }
 
 /** What the snapshot needs of a Poller (agent/sensors/poller.ts). */
@@ -49,6 +62,7 @@ export type PollerView = Pick<Poller, "latest" | "lastError" | "errorCount" | "r
 export interface SupervisorView {
   state: SessionState;
   connectedSince: Date | undefined;
+  problem?: XmppProblem | undefined;
   current?: { entity: { jid: { toString(): string } | null } } | undefined;
 }
 
@@ -66,6 +80,7 @@ export interface StatusInputs {
   memoryUsage: Pick<NodeJS.MemoryUsage, "rss" | "heapUsed">;
   pid: number;
   now: Date;
+  clock?: { state: ClockSync; heldReadings?: number };
 }
 
 /** Pure: everything it reads comes in `inputs`. */
@@ -86,10 +101,34 @@ export function buildStatusSnapshot(inputs: StatusInputs): StatusSnapshot {
       state: supervisor.state,
       jid: fullJid || inputs.jid,
       ...(online && supervisor.connectedSince ? { connectedSince: supervisor.connectedSince.toISOString() } : {}),
+      ...(!online && supervisor.problem ? { problem: problemStatus(supervisor.problem) } : {}),
     },
     registry: { ...(registry ? { jid: registry } : {}), status: state.status, ...(state.owner ? { owner: state.owner } : {}) },
+    ...(inputs.clock ? { clock: inputs.clock } : {}),
     sensors: inputs.pollers.map((p) => sensorStatus(p, now.getTime())),
   };
+}
+
+function problemStatus(p: XmppProblem): ProblemStatus {
+  return { kind: p.kind, summary: p.summary, detail: p.detail, since: p.since.toISOString(), retryAt: p.retryAt.toISOString() };
+}
+
+/**
+ * The XMPP part of sd_notify STATUS= (one short line): the state, or what keeps the session
+ * down when it is something a person must fix.
+ */
+export function xmppStatusText(state: SessionState, problem: Pick<XmppProblem, "kind"> | undefined): string {
+  if (state !== "online" && problem) {
+    switch (problem.kind) {
+      case "conflict":
+        return "XMPP: replaced by another login (two boards with one identity?)";
+      case "auth":
+        return "XMPP: login refused (check the password file)";
+      case "network":
+        break;
+    }
+  }
+  return `XMPP ${state}`;
 }
 
 function sensorStatus(p: PollerView, now: number): SensorStatus {

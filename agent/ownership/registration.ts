@@ -20,7 +20,6 @@ import {
 } from "../protocol/discovery.js";
 import { NS_DISCOVERY, NS_ROSTER } from "../protocol/ns.js";
 import { buildIotDiscoUri } from "../protocol/iotdisco.js";
-import { renderQr } from "./claim-qr.js";
 import { backoffDelay, type BackoffPolicy } from "../transport/backoff.js";
 import { discoverRegistry, registryNamespace } from "./registry-discovery.js";
 import { RegistryContact } from "./registry-contact.js";
@@ -51,6 +50,9 @@ export class Registration {
   readonly #namespaces = new Map<string, string>();
   readonly #contact: RegistryContact;
   #qrLogged = false;
+  /** The registry this process registered with (unclaimed), so later sessions need not again. */
+  #registeredWith: string | undefined;
+  #noRegistryLogged = false;
 
   constructor(private readonly o: RegistrationOptions) {
     this.#contact = new RegistryContact(o.send, o.log, o.befriendTimeoutMs);
@@ -76,7 +78,10 @@ export class Registration {
       if (!registry) {
         registry = await discoverRegistry(this.o.request, this.o.domain, log);
         if (!registry) {
-          log.warn({ domain: this.o.domain }, "no Thing Registry found on the server; set registry.jid to register");
+          // Said once per run: a board that reconnects often must not repeat it every session.
+          const level = this.#noRegistryLogged ? "debug" : "warn";
+          this.#noRegistryLogged = true;
+          log[level]({ domain: this.o.domain }, "no Thing Registry found on the server; set registry.jid to register");
           return;
         }
         log.info({ registry }, "found a Thing Registry by service discovery");
@@ -91,6 +96,10 @@ export class Registration {
         }
         return;
       }
+      if (this.#registeredWith === registry && store.state.status === "REGISTERED" && store.state.registry === registry && !this.#tagsChanged()) {
+        log.debug({ registry }, "registered earlier in this run and nothing changed; not registering again");
+        return;
+      }
       await this.#contact.befriend(registry);
       const ns = await this.#namespace(registry);
       for (let attempt = 0; !this.#stopped && this.o.isOnline(); attempt++) {
@@ -101,9 +110,10 @@ export class Registration {
           await store.update({ sentTags: tags, keyCleared: undefined });
           if (claim) await this.#claimed(claim.owner, claim.isPublic);
           else await store.update({ status: "REGISTERED", registry, owner: undefined, isPublic: undefined });
+          this.#registeredWith = claim ? undefined : registry;
           log.info({ registry, namespace: ns, status: store.state.status, owner: store.state.owner }, "registered with the Thing Registry");
           if (claim) this.#afterClaim();
-          else await this.#logClaimCode(registry);
+          else this.#logClaimCode(registry);
           return;
         } catch (err) {
           const delay = backoffDelay(attempt, this.o.backoff);
@@ -117,6 +127,11 @@ export class Registration {
     } finally {
       this.#running = false;
     }
+  }
+
+  /** The tags differ from those last sent (a reload changed the meta, or the KEY is new). */
+  #tagsChanged(): boolean {
+    return Object.keys(diffTags(this.o.store.state.sentTags ?? {}, this.tags())).length > 0;
   }
 
   stop(): void {
@@ -272,11 +287,16 @@ export class Registration {
     }
   }
 
-  /** Once while unclaimed: the iotdisco: URI and its QR code in one log line (§2.5). */
-  async #logClaimCode(registry: string): Promise<void> {
+  /**
+   * Once while unclaimed: say so, with the iotdisco: URI WITHOUT its KEY (the journal is read
+   * by more people than the owner, and the KEY lets anyone claim the Thing). `thingd claim`
+   * shows the full URI and its QR code to whoever may read the state.
+   */
+  #logClaimCode(registry: string): void {
     if (this.#qrLogged || this.o.store.state.status !== "REGISTERED") return;
     this.#qrLogged = true;
-    const uri = buildIotDiscoUri(this.tags(), registry);
-    this.o.log.info({ uri, qr: await renderQr(uri) }, "not claimed yet: scan this claim code (or run thingd claim)");
+    const tags = Object.fromEntries(Object.entries(this.tags()).filter(([name]) => name !== "KEY"));
+    const uri = buildIotDiscoUri(tags, registry);
+    this.o.log.info({ uri }, "not claimed yet: run `sudo thingd claim` for the claim code (URI with its KEY, and a QR code)");
   }
 }

@@ -2,7 +2,7 @@
 // Written atomically (temp file, fsync, rename, fsync dir) with the previous copy kept as
 // .bak, so a kill -9 or power cut at any moment leaves a readable state and the same KEY.
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, copyFile, rm } from "node:fs/promises";
+import { chmod, mkdir, open, readdir, readFile, rename, copyFile, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 
@@ -86,7 +86,10 @@ export class StateStore {
 
   /** Load the state (falling back to the .bak copy); create and persist a new one if none. */
   async load(): Promise<ThingState> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    // 0750: the thingd group may reach the status socket and status.json (`thingd status`
+    // without sudo); the state file itself stays 0600.
+    const created = await mkdir(this.dir, { recursive: true, mode: 0o750 });
+    if (created !== undefined) await chmod(this.dir, 0o750); // whatever the umask made it
     // A kill between creating a temp file and its rename leaves it behind, named after the dead
     // process; only one thingd uses a state dir, so every other temp file is garbage.
     for (const f of await readdir(this.dir)) {

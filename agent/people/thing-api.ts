@@ -8,14 +8,15 @@ import { restrictRead, type AccessPolicy } from "../access/policy.js";
 import type { ControlService } from "../control/service.js";
 import { ProtocolError } from "../errors.js";
 import { NS_CONTROL } from "../protocol/ns.js";
-import type { NodeRef, TypeFlag } from "../protocol/sensordata.js";
+import type { NodeRef, ReadoutRequest, TypeFlag } from "../protocol/readout-request.js";
+import type { NodeOutcome } from "../protocol/readout-outcome.js";
 import { buildIeeeRespMessages } from "../protocol/ieee-sensordata.js";
-import { filterFields, readOutcomes, selectNodes, splitOutcomes, type NodeOutcome, type ReadoutQuery } from "../sensordata/readout.js";
+import { filterFields, readOutcomes, selectNodes, splitOutcomes } from "../sensordata/readout.js";
 import { withNodeInfo } from "../sensordata/node-info.js";
 import type { Poller, Reading } from "../sensors/poller.js";
 import type { StatusSnapshot } from "../ops/status.js";
 
-export type { NodeOutcome } from "../sensordata/readout.js";
+export type { NodeOutcome } from "../protocol/readout-outcome.js";
 export type { Poller, Reading } from "../sensors/poller.js";
 
 /** What a person (or a subscription) asks to read. Empty lists mean "all". */
@@ -149,8 +150,8 @@ export class ThingApi {
   }
 }
 
-/** The readout core's query shape. */
-function core(q: PeopleQuery): ReadoutQuery {
+/** The readout core's request shape. */
+function core(q: PeopleQuery): ReadoutRequest {
   return { types: q.types, nodes: [...q.nodes], fieldNames: q.fieldNames };
 }
 

@@ -4,8 +4,8 @@ import { xml, type Element } from "@xmpp/xml";
 import { ProtocolError, type StanzaCondition, type StanzaErrorType } from "../errors.js";
 import type { ControlValue, ControlValueType } from "../../drivers/types.js";
 import { NS_CONTROL } from "./ns.js";
-import type { NodeRef } from "./sensordata.js";
-import { buildIqError, buildIqResult } from "./stanza-error.js";
+import type { NodeRef } from "./readout-request.js";
+import { buildIqResult } from "./stanza-error.js";
 import { parseXsBoolean, parseXsDateTime } from "./xsd.js";
 
 export const NS_DATA_FORMS = "jabber:x:data";
@@ -174,17 +174,6 @@ export function buildParamError(param: string, text: string): Element {
 
 export function buildSetResult(request: Element): Element {
   return buildIqResult(request, buildSetResponse());
-}
-
-/** The IQ error for a refused <set>: <paramError> inside <error>, <setResponse> beside it (§5, §6.10). */
-export function buildSetError(request: Element, err: ProtocolError): Element {
-  return buildIqError(request, {
-    type: err.type,
-    condition: err.condition,
-    text: err.message,
-    siblings: [buildSetResponse(responseCodeFor(err.condition))],
-    inside: err instanceof ParamError ? [buildParamError(err.param, err.message)] : [],
-  });
 }
 
 function compact<T extends object>(o: T): T {

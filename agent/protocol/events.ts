@@ -7,7 +7,7 @@
 // sensor-data namespace; <unsubscribe id/> (get or set) → empty result, or item-not-found.
 import { xml, type Element } from "@xmpp/xml";
 import { ProtocolError } from "../errors.js";
-import { HISTORICAL_FLAGS, type NodeRef, type TypeFlag } from "./sensordata.js";
+import { HISTORICAL_FLAGS, type NodeRef, type TypeFlag } from "./readout-request.js";
 import { parseXsBoolean } from "./xsd.js";
 
 export const NS_IEEE_EVENTS = "urn:ieee:iot:events:1.0";

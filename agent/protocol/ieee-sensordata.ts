@@ -20,7 +20,8 @@ import { xml, type Element } from "@xmpp/xml";
 import { ProtocolError } from "../errors.js";
 import type { Field, FieldKind } from "../../drivers/types.js";
 import { NS_IEEE_SENSORDATA, NS_IEEE_SENSORDATA_ALIASES } from "./ns.js";
-import { HISTORICAL_FLAGS, type NodeFailure, type NodeFields, type ReadoutRequest, type TypeFlag } from "./sensordata.js";
+import { HISTORICAL_FLAGS, TYPE_FLAGS, type IdentifiedRequest, type TypeFlag } from "./readout-request.js";
+import type { NodeFailure, NodeFields } from "./readout-outcome.js";
 import { fieldValueText } from "./field-value.js";
 import { parseRequestBody, type Vocabulary } from "./req-body.js";
 import { formatDateTime } from "./xsd.js";
@@ -28,23 +29,13 @@ import { formatDateTime } from "./xsd.js";
 /** Every namespace of this dialect; answers use the request's. */
 export const IEEE_NAMESPACES: readonly string[] = [NS_IEEE_SENSORDATA, ...NS_IEEE_SENSORDATA_ALIASES];
 
-export function isIeeeNamespace(ns: string | undefined): boolean {
-  return ns !== undefined && IEEE_NAMESPACES.includes(ns);
-}
-
-export interface IeeeReadoutRequest extends Omit<ReadoutRequest, "seqnr"> {
-  /** Client-chosen request id, echoed unchanged. */
-  id: string;
-}
-
 /** Short request flags → the core's field types (`h` has no periods: all of them). */
 const SHORT_TYPES: ReadonlyArray<[string, TypeFlag]> = [
   ["m", "momentary"], ["p", "peak"], ["s", "status"], ["c", "computed"], ["i", "identity"],
 ];
-const ALL_TYPES: readonly TypeFlag[] = ["momentary", "peak", "status", "computed", "identity", ...HISTORICAL_FLAGS];
 
-/** The request id if present and non-empty; decides nothing but logging (no <rejected> here). */
-export function readableId(el: Element): string | undefined {
+/** The request id if present and non-empty. */
+function readableId(el: Element): string | undefined {
   const id = el.attrs.id;
   return typeof id === "string" && id !== "" ? id : undefined;
 }
@@ -58,17 +49,17 @@ function requireId(el: Element): string {
 const IEEE_VOCABULARY: Vocabulary = {
   types: SHORT_TYPES,
   historical: ["h", HISTORICAL_FLAGS],
-  all: ALL_TYPES,
+  all: TYPE_FLAGS,
   // `pt` (partition) takes the place of cacheType (§1.8).
   node: { element: "nd", id: "id", source: "src", partition: "pt" },
   field: { element: "f", name: "n" },
   tokens: { service: "st", device: "dt", user: "ut" },
 };
 
-/** Parses <req xmlns='urn:ieee:iot:sd:1.0' id='…'>. Throws ProtocolError(bad-request). */
-export function parseIeeeRequest(req: Element): IeeeReadoutRequest {
+/** Parses <req xmlns='urn:ieee:iot:sd:1.0' id='…'>; the id is client-chosen, echoed unchanged. Throws ProtocolError(bad-request). */
+export function parseIeeeRequest(req: Element): IdentifiedRequest {
   const id = requireId(req);
-  return { id, ...parseRequestBody(req, IEEE_VOCABULARY) };
+  return { id, request: parseRequestBody(req, IEEE_VOCABULARY) };
 }
 
 /** Parses <cancel id='…'/> (IQ set in this dialect). */
@@ -76,17 +67,12 @@ export function parseIeeeCancel(cancel: Element): string {
   return requireId(cancel);
 }
 
-
 export function buildIeeeAccepted(ns: string, id: string, queued = false): Element {
   return xml("accepted", { xmlns: ns, id, queued: queued ? "true" : undefined });
 }
 
 export function buildIeeeStartedMessage(ns: string, to: string, id: string): Element {
   return xml("message", { to }, xml("started", { xmlns: ns, id }));
-}
-
-export function buildIeeeDoneMessage(ns: string, to: string, id: string): Element {
-  return xml("message", { to }, xml("done", { xmlns: ns, id }));
 }
 
 const ELEMENT: Record<Field["type"], string> = {

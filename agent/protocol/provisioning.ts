@@ -4,7 +4,7 @@
 // unfriend). No client, no timers: see ../provisioning.ts.
 import { xml, type Element } from "@xmpp/xml";
 import { NS_PROVISIONING } from "./ns.js";
-import type { NodeRef, TypeFlag } from "./sensordata.js";
+import type { NodeRef, TypeFlag } from "./readout-request.js";
 
 export interface Tokens {
   serviceToken?: string;

@@ -4,7 +4,7 @@
 import type { Element } from "@xmpp/xml";
 import { ProtocolError } from "../errors.js";
 import { parseXsBoolean, parseXsDateTime } from "./xsd.js";
-import type { NodeRef, ReadoutRequest, TypeFlag } from "./sensordata.js";
+import type { NodeRef, ReadoutRequest, TypeFlag } from "./readout-request.js";
 
 export interface Vocabulary {
   /** Request attribute → the field type it asks for. */
@@ -18,9 +18,8 @@ export interface Vocabulary {
   tokens: { service: string; device: string; user: string };
 }
 
-export type RequestBody = Omit<ReadoutRequest, "seqnr">;
-
-export function parseRequestBody(req: Element, v: Vocabulary): RequestBody {
+/** Everything of a <req> but its id, which each dialect reads itself. */
+export function parseRequestBody(req: Element, v: Vocabulary): ReadoutRequest {
   const a = req.attrs;
   const flag = (name: string) => parseXsBoolean(a[name], `req@${name}`) === true;
 

@@ -2,43 +2,14 @@
 // Pure parse/build over @xmpp/xml elements; no client, no timers.
 import { xml, type Element } from "@xmpp/xml";
 import { ProtocolError } from "../errors.js";
-import type { Field, FieldKind } from "../../drivers/types.js";
+import type { Field } from "../../drivers/types.js";
 import { NS_SENSORDATA } from "./ns.js";
 import { chunkNodeFields } from "./chunk.js";
 import { parseRequestBody, type Vocabulary } from "./req-body.js";
+import { HISTORICAL_FLAGS, TYPE_FLAGS, type IdentifiedRequest } from "./readout-request.js";
+import type { NodeFailure, NodeFields } from "./readout-outcome.js";
 import { formatDateTime, isXsInt } from "./xsd.js";
 import { fieldValueText } from "./field-value.js";
-
-export const HISTORICAL_FLAGS = [
-  "historicalSecond", "historicalMinute", "historicalHour", "historicalDay", "historicalWeek",
-  "historicalMonth", "historicalQuarter", "historicalYear", "historicalOther",
-] as const;
-
-/** Field-type flags of <req> (§1.1). `historical` means every historical period. */
-export const TYPE_FLAGS = ["momentary", "peak", "status", "computed", "identity", ...HISTORICAL_FLAGS] as const;
-export type TypeFlag = (typeof TYPE_FLAGS)[number];
-
-export interface NodeRef {
-  nodeId: string;
-  sourceId?: string;
-  cacheType?: string;
-}
-
-export interface ReadoutRequest {
-  seqnr: string;
-  /** Requested field types; all of them when the request names none (§1.1 [rec]) or says all. */
-  types: ReadonlySet<TypeFlag>;
-  /** Empty = every node. */
-  nodes: NodeRef[];
-  /** Empty = every field. Names are hints: unknown ones are never an error. */
-  fieldNames: ReadonlySet<string>;
-  from?: Date;
-  to?: Date;
-  when?: Date;
-  serviceToken?: string;
-  deviceToken?: string;
-  userToken?: string;
-}
 
 /** seqnr if present and a valid xs:int; used to decide whether <rejected> can be sent (§5). */
 export function readableSeqnr(el: Element): string | undefined {
@@ -62,21 +33,15 @@ const XEP_VOCABULARY: Vocabulary = {
   tokens: { service: "serviceToken", device: "deviceToken", user: "userToken" },
 };
 
-/** Parses <req xmlns='urn:xmpp:iot:sensordata'> (§1.1). Throws ProtocolError(bad-request). */
-export function parseReadoutRequest(req: Element): ReadoutRequest {
-  const seqnr = requireSeqnr(req);
-  return { seqnr, ...parseRequestBody(req, XEP_VOCABULARY) };
+/** Parses <req xmlns='urn:xmpp:iot:sensordata'> (§1.1); the id is its seqnr. Throws ProtocolError(bad-request). */
+export function parseReadoutRequest(req: Element): IdentifiedRequest {
+  const id = requireSeqnr(req);
+  return { id, request: parseRequestBody(req, XEP_VOCABULARY) };
 }
 
 /** Parses <cancel seqnr='…'/> (§1.7). */
 export function parseCancel(cancel: Element): string {
   return requireSeqnr(cancel);
-}
-
-
-/** Whether a field of this kind is wanted by the request's type set (types form a union, §1.1). */
-export function wantsKind(types: ReadonlySet<TypeFlag>, kind: FieldKind): boolean {
-  return types.has(kind);
 }
 
 export function buildAccepted(seqnr: string, queued = false): Element {
@@ -125,11 +90,6 @@ export function buildField(field: Field): Element {
   }
 }
 
-export interface NodeFields {
-  nodeId: string;
-  fields: Field[];
-}
-
 /** <node> with one <timestamp> per distinct reading time, in first-seen order. */
 export function buildNode({ nodeId, fields }: NodeFields): Element {
   const byTime = new Map<string, Element[]>();
@@ -152,12 +112,6 @@ export function buildFieldsMessage(to: string, seqnr: string, nodes: NodeFields[
     { to },
     xml("fields", { xmlns: NS_SENSORDATA, seqnr, done: done ? "true" : undefined }, ...nodes.map(buildNode)),
   );
-}
-
-export interface NodeFailure {
-  nodeId: string;
-  timestamp: Date;
-  message: string;
 }
 
 export function buildFailureMessage(to: string, seqnr: string, errors: NodeFailure[], done: boolean): Element {

@@ -42,6 +42,7 @@ async function openOrRetry(s: SensorConfig, bus: BusFactory, log: Logger): Promi
       async close() {
         await sensor?.close();
       },
+      diagnose: () => sensor?.diagnose?.(),
     };
   }
 }

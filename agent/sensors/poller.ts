@@ -87,9 +87,7 @@ export class Poller {
     const started = Date.now();
     this.#changed = false;
     try {
-      const fields = await raceAbort(this.sensor.read(signal), signal, () =>
-        timeout.aborted ? new ReadTimeoutError(`read timed out after ${timeoutMs} ms`) : new Error("sensor closed"),
-      );
+      const fields = await raceAbort(this.sensor.read(signal), signal, () => (timeout.aborted ? this.#timeoutError(timeoutMs) : new Error("sensor closed")));
       const reading = { fields, at: Date.now() };
       this.latest = reading;
       this.readCount++;
@@ -111,6 +109,17 @@ export class Poller {
       this.errorCount++;
       throw error;
     }
+  }
+
+  /** "read timed out after 10000 ms", with the driver's guess why (nothing arrived? garbage?). */
+  #timeoutError(timeoutMs: number): ReadTimeoutError {
+    let why: string | undefined;
+    try {
+      why = this.sensor.diagnose?.();
+    } catch {
+      why = undefined; // a diagnosis is a courtesy; the timeout is the error
+    }
+    return new ReadTimeoutError(`read timed out after ${timeoutMs} ms${why ? `: ${why}` : ""}`);
   }
 
   /** XEP-0325 parameters of this node (none for plain sensors). */

@@ -1,6 +1,8 @@
 // An @xmpp/client-core entity composed from the individual xmpp.js packages, so that TLS
-// verification can use the configured CA (docs/pitfalls.md "xmpp.js: STARTTLS and the CA": @xmpp/starttls upgrades with the
-// server name only, so a `ca` given to @xmpp/client never reaches the handshake).
+// verification can use the configured CA (docs/pitfalls.md "xmpp.js: STARTTLS and the CA":
+// @xmpp/starttls upgrades with the server name only, so a `ca` given to @xmpp/client never
+// reaches the handshake). One TLS context per CA, made once and shared by every connection, and
+// release() frees a connection's sockets whatever ended it (docs/reconnect.md).
 import net from "node:net";
 import * as tlsModule from "node:tls";
 import { Client } from "@xmpp/client-core";
@@ -44,6 +46,11 @@ export interface XmppConnection {
   iqCaller: {
     request(stanza: ReturnType<typeof xml>, timeout?: number): Promise<ReturnType<typeof xml>>;
   };
+  /**
+   * Destroy every socket this connection opened (TCP and TLS) at once; the entity then emits
+   * "disconnect" and no unhandled "error". Idempotent.
+   */
+  release(): void;
 }
 
 export class InsecureStreamError extends Error {
@@ -51,16 +58,30 @@ export class InsecureStreamError extends Error {
 }
 
 /** TLS options used both for xmpps:// and for STARTTLS. Verification is always on. */
-function tlsOptions(options: ConnectionOptions) {
-  const extra = options.ca ? { ca: [...tlsRootCertificates(), options.ca.toString()] } : {};
-  return { servername: options.domain, ...extra };
+function tlsOptions(options: ConnectionOptions): { servername: string; secureContext: tlsModule.SecureContext } {
+  return { servername: options.domain, secureContext: secureContextFor(options.ca) };
 }
 
-/** Node replaces the default store when `ca` is given, so add the system roots back. */
-function tlsRootCertificates(): readonly string[] {
-  // tls.rootCertificates is Node's bundled store (the system store with --use-openssl-ca).
-  return tlsModule.rootCertificates;
+// Building a context parses every trusted root (~140 certificates with Node's store) into native
+// memory that V8 does not see: one per connect made RSS grow by about a megabyte per reconnect
+// until a full GC happened to run. So: one context per CA text, kept for the process.
+const contexts = new Map<string, tlsModule.SecureContext>();
+const MAX_CONTEXTS = 8;
+
+/** The shared TLS context trusting the system store plus `ca`. */
+export function secureContextFor(ca: string | Buffer | undefined): tlsModule.SecureContext {
+  const key = ca?.toString() ?? "";
+  let context = contexts.get(key);
+  if (!context) {
+    // Node replaces the default store when `ca` is given, so add the system roots back
+    // (tls.rootCertificates: Node's bundled store, or the system's with --use-openssl-ca).
+    context = tlsModule.createSecureContext(key ? { ca: [...tlsModule.rootCertificates, key] } : {});
+    if (contexts.size >= MAX_CONTEXTS) contexts.delete(contexts.keys().next().value!);
+    contexts.set(key, context);
+  }
+  return context;
 }
+
 export function createConnection(options: ConnectionOptions): XmppConnection {
   const entity = new Client({ service: options.service, domain: options.domain, timeout: options.timeout ?? 10_000 });
   const address = parseJid(options.jid);
@@ -68,6 +89,51 @@ export function createConnection(options: ConnectionOptions): XmppConnection {
 
   tcp({ entity });
   const secure = tlsOptions(options);
+  // Every socket attached to this entity (a STARTTLS upgrade attaches a TLS one over the TCP
+  // one, which stays subscribed), for release().
+  const attached = new Set<{ destroy?(): void; socket?: { destroy(): void } | null }>();
+  let released = false;
+  const release = () => {
+    released = true;
+    for (const s of attached) {
+      try {
+        // @xmpp/tls wraps the node TLS socket (and has no destroy of its own).
+        if (typeof s.destroy === "function") s.destroy();
+        else s.socket?.destroy();
+      } catch {
+        /* already gone */
+      }
+    }
+    attached.clear();
+  };
+  const attach = entity._attachSocket.bind(entity);
+  entity._attachSocket = (socket: { destroy?(): void; socket?: { destroy(): void } | null }) => {
+    attached.add(socket);
+    attach(socket);
+    if (released) setImmediate(release); // attached after release(): a late STARTTLS step
+  };
+  entity.on("error", () => {}); // errors are reported by start()'s rejection and the supervisor
+  // xmpp.js' start() makes its "online" promise (rejected by any "error" event) after the TCP
+  // connect and awaits it only after the stream header came back: a reset while the stream
+  // opens rejected it unobserved, and Node ended the process on the unhandled rejection. The
+  // same steps, with that promise observed from the start.
+  // And it fails at once when the socket closes (release(), a reset), not at the open timeout.
+  entity.start = async () => {
+    if (entity.status !== "offline") throw new Error("Connection is not offline");
+    const online = promise(entity, "online") as Promise<ReturnType<typeof parseJid>>;
+    const ended = promise(entity, "disconnect").then(() => {
+      throw new Error("the connection closed before the session was open");
+    });
+    online.catch(() => {});
+    ended.catch(() => {});
+    const steps = (async () => {
+      await entity.connect(options.service);
+      await entity.open({ domain: options.domain, lang: entity.options.lang });
+      return online;
+    })();
+    steps.catch(() => {});
+    return Promise.race([steps, ended]);
+  };
   // Direct TLS (xmpps://), verifying against our CA and the XMPP domain.
   class VerifiedTLS extends ConnectionTLS {
     override socketParameters(service: string) {
@@ -89,6 +155,7 @@ export function createConnection(options: ConnectionOptions): XmppConnection {
     const reply = await e.sendReceive(xml("starttls", { xmlns: NS_TLS }));
     if (!reply.is("proceed", NS_TLS)) throw new Error("STARTTLS refused by the server");
     const tlsSocket = new TLSSocket();
+    attached.add(tlsSocket); // destroyed by release() even if the handshake never finishes
     tlsSocket.connect({ socket, host: options.domain, ...secure });
     await promise(tlsSocket, "connect");
     e._attachSocket(tlsSocket);
@@ -120,5 +187,5 @@ export function createConnection(options: ConnectionOptions): XmppConnection {
     if (s && typeof s.setNoDelay === "function") s.setNoDelay(true);
   });
 
-  return { entity, middleware, iqCaller };
+  return { entity, middleware, iqCaller, release };
 }

@@ -5,6 +5,8 @@ import type { Logger } from "pino";
 import type { Element } from "@xmpp/xml";
 import { ProtocolError } from "../errors.js";
 import { buildIqError, buildIqResult } from "../protocol/stanza-error.js";
+import { buildRefusal } from "../protocol/refusal.js";
+import type { FollowUp } from "./follow-up.js";
 
 export interface IqRequest {
   stanza: Element;
@@ -15,12 +17,13 @@ export interface IqRequest {
 }
 
 /**
- * Stanzas to send in one write (the IQ reply first) and work to start once they are on the
- * wire; or an Element payload to wrap in a result; or undefined for an empty result.
+ * Stanzas to send in one write (the IQ reply first) and what follows once they are on the wire;
+ * or an Element payload to wrap in a result; or undefined for an empty result. A handler refuses
+ * by throwing a ProtocolError (answered by buildRefusal).
  */
 export interface IqOutcome {
   send: Element[];
-  after?: () => void;
+  followUp?: FollowUp;
 }
 export type IqReply = IqOutcome | Element | undefined;
 export type IqHandler = (req: IqRequest) => IqReply | Promise<IqReply>;
@@ -58,9 +61,7 @@ export class IqRouter {
       if ("send" in reply && Array.isArray(reply.send)) return reply;
       return { send: [buildIqResult(stanza, reply as Element)] };
     } catch (err) {
-      if (err instanceof ProtocolError) {
-        return { send: [buildIqError(stanza, { type: err.type, condition: err.condition, text: err.message })] };
-      }
+      if (err instanceof ProtocolError) return { send: [buildRefusal(stanza, child, err)] };
       this.log.error({ err, from: req.from, payload: child.name }, "IQ handler failed");
       return { send: [buildIqError(stanza, { type: "cancel", condition: "internal-server-error" })] };
     }

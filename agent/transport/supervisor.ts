@@ -1,11 +1,17 @@
 // Keeps one XMPP session alive: connect (a failed first connect included), reconnect with
 // backoff + jitter after any loss, keepalive pings, clean stop. Each attempt uses a fresh
-// entity, so no listener accumulates across reconnects (docs/pitfalls.md "xmpp.js: listeners and memory").
+// entity, released entirely when it ends (docs/reconnect.md; docs/pitfalls.md "xmpp.js: listeners
+// and memory"). The back-off depends on why the last attempt ended (./failure.ts): another
+// session taking our resource (<conflict/>) is not an outage and waits long; a refused password
+// goes to the cap quickly; the rest is the ordinary back-off, cut short when a crashed server
+// comes back (./comeback.ts).
 import { EventEmitter } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import { xml, type Element } from "@xmpp/xml";
 import { createConnection, type ConnectionOptions, type XmppConnection } from "./connection.js";
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff.js";
+import { backoffDelay, DEFAULT_BACKOFF, DEFAULT_CONFLICT_BACKOFF, type BackoffPolicy } from "./backoff.js";
+import { authDetail, conflictDetail, failureKind, PROBLEM_SUMMARY, type FailureKind, type XmppProblem } from "./failure.js";
 import { buildPing } from "../protocol/service-info.js";
 import { serviceAddress, waitForComeback, type ComebackOptions } from "./comeback.js";
 
@@ -15,6 +21,8 @@ export interface SupervisorOptions {
   connection: ConnectionOptions;
   log: Logger;
   backoff?: BackoffPolicy;
+  /** Back-off after another session took our resource (default 30 s → 15 min). */
+  conflictBackoff?: BackoffPolicy;
   /** Interval of our own XEP-0199 ping to the server; a missed pong drops the session. */
   keepaliveMs: number;
   /** Probing for a crashed server's return during the backoff; false turns it off. */
@@ -27,10 +35,13 @@ export interface SupervisorOptions {
   online(conn: XmppConnection): Promise<void>;
 }
 
+/** Events: "state" (SessionState), "problem" (XmppProblem | undefined). */
 export class Supervisor extends EventEmitter {
   state: SessionState = "offline";
   current: XmppConnection | undefined;
   connectedSince: Date | undefined;
+  /** Why the session is down, while it is (cleared once online). */
+  problem: XmppProblem | undefined;
   #stopping = false;
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
@@ -73,55 +84,115 @@ export class Supervisor extends EventEmitter {
         this.#log.warn({ err }, "error while closing the XMPP stream");
       }
     }
-    destroy(conn);
+    conn?.release();
     await this.#loop;
     this.#setState("stopped");
   }
 
   async #run(): Promise<void> {
-    let attempt = 0;
+    // Consecutive failures of each kind. Network and auth streaks end when a session opens; a
+    // conflict streak only when a session outlives the conflict back-off's cap (two boards with
+    // one identity each get online between kicks, and must still back off further each time).
+    const attempts: Record<FailureKind, number> = { network: 0, auth: 0, conflict: 0 };
     while (!this.#stopping) {
       const conn = createConnection(this.options.connection);
       this.options.install(conn);
       const closed = whenClosed(conn);
-      conn.entity.on("error", (err: Error) => this.#log.debug({ err }, "xmpp error event"));
+      let streamError: Error | undefined;
+      conn.entity.on("error", (err: Error) => {
+        if (err.name === "StreamError") streamError ??= err;
+        this.#log.debug({ err: cleanError(err) }, "xmpp error event");
+      });
       this.#setState("connecting");
+      let kind: FailureKind;
+      let cause: unknown;
       try {
         await withTimeout(conn.entity.start(), this.options.connectTimeoutMs ?? 30_000, "connect timed out");
-        if (this.#stopping) {
-          destroy(conn);
-          break;
-        }
-        attempt = 0;
+        if (this.#stopping) break;
+        attempts.network = attempts.auth = 0;
         this.current = conn;
-        this.connectedSince = new Date();
+        const since = (this.connectedSince = new Date());
         this.#setState("online");
+        this.#setProblem(undefined);
         this.#log.info({ jid: conn.entity.jid?.toString() }, "online");
         const keepalive = this.#keepalive(conn);
-        this.options.online(conn).catch((err) => this.#log.error({ err }, "session setup failed"));
+        this.options.online(conn).catch(async (err: unknown) => {
+          // A session that ended during its setup is reported as the lost connection it is (a
+          // failed write can come a moment before the socket's close).
+          await sleep(50);
+          if (this.current === conn && conn.entity.status === "online") this.#log.error({ err }, "session setup failed");
+          else this.#log.debug({ err: cleanError(err) }, "session setup cut short: the connection ended");
+        });
         const reason = await closed;
         clearInterval(keepalive);
         if (this.#stopping) break;
-        this.#log.warn({ reason: describe(reason) }, "XMPP connection lost");
+        if (Date.now() - since.getTime() >= this.#conflictPolicy.capMs) attempts.conflict = 0;
+        cause = streamError ?? reasonError(reason);
+        kind = failureKind(cause);
+        if (kind !== "conflict") this.#log.warn({ reason: describe(reason), err: cleanError(cause) }, "XMPP connection lost");
       } catch (err) {
         if (this.#stopping) break;
-        this.#log.warn({ err: cleanError(err), service: this.options.connection.service }, "XMPP connect failed");
+        cause = streamError ?? err;
+        kind = failureKind(cause);
+        if (kind === "network") this.#log.warn({ err: cleanError(cause), service: this.options.connection.service }, "XMPP connect failed");
       } finally {
-        if (this.current === conn && !this.#stopping) this.current = undefined;
-        if (!this.#stopping) destroy(conn);
+        if (this.current === conn) this.current = undefined;
+        conn.release();
       }
       if (this.#stopping) break;
+      const delay = this.#delay(kind, attempts[kind]++);
+      this.#report(kind, cause, delay, attempts[kind]);
       this.#setState("offline");
-      const delay = backoffDelay(attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
-      this.#log.info({ delayMs: delay, attempt }, "reconnecting");
-      await this.#pause(delay);
+      await this.#pause(delay, kind === "network");
     }
   }
 
-  /** Sleep out the backoff, cut short by stop() or by the server coming back (./comeback.ts). */
-  async #pause(delay: number): Promise<void> {
+  get #conflictPolicy(): BackoffPolicy {
+    return this.options.conflictBackoff ?? DEFAULT_CONFLICT_BACKOFF;
+  }
+
+  #delay(kind: FailureKind, attempt: number): number {
+    const policy = this.options.backoff ?? DEFAULT_BACKOFF;
+    switch (kind) {
+      case "network":
+        return backoffDelay(attempt, policy);
+      case "auth":
+        // A wrong password does not fix itself: 1 s, then ~16 s, then the cap.
+        return backoffDelay(attempt * 4, policy);
+      case "conflict":
+        return backoffDelay(attempt, this.#conflictPolicy);
+    }
+  }
+
+  /** One log line per failed attempt, and the problem `thingd status` and STATUS= show. */
+  #report(kind: FailureKind, cause: unknown, delay: number, attempt: number): void {
+    const { jid, resource } = this.options.connection;
+    const retryAt = new Date(Date.now() + delay);
+    const since = this.problem?.kind === kind ? this.problem.since : new Date();
+    switch (kind) {
+      case "conflict": {
+        const detail = conflictDetail(`${jid}/${resource}`);
+        this.#log.error({ err: cleanError(cause), retryInMs: delay, attempt }, detail);
+        this.#setProblem({ kind, summary: PROBLEM_SUMMARY.conflict, detail, since, retryAt });
+        return;
+      }
+      case "auth": {
+        const detail = authDetail(jid);
+        this.#log.error({ err: cleanError(cause), retryInMs: delay, attempt }, detail);
+        this.#setProblem({ kind, summary: PROBLEM_SUMMARY.auth, detail, since, retryAt });
+        return;
+      }
+      case "network":
+        this.#log.info({ delayMs: delay, attempt }, "reconnecting");
+        this.#setProblem({ kind, summary: PROBLEM_SUMMARY.network, detail: cleanError(cause).message, since, retryAt });
+        return;
+    }
+  }
+
+  /** Sleep out the backoff, cut short by stop() or (`probe`) by the server coming back (./comeback.ts). */
+  async #pause(delay: number, probe: boolean): Promise<void> {
     const abort = new AbortController();
-    const address = this.options.comeback === false ? undefined : serviceAddress(this.options.connection.service);
+    const address = this.options.comeback === false || !probe ? undefined : serviceAddress(this.options.connection.service);
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, delay);
       this.#wake = () => {
@@ -145,7 +216,7 @@ export class Supervisor extends EventEmitter {
       conn.iqCaller.request(ping, Math.min(this.options.keepaliveMs, 20_000)).catch((err: unknown) => {
         if (this.current !== conn || this.#stopping) return;
         this.#log.warn({ err: cleanError(err) }, "keepalive ping to the server failed; reconnecting");
-        destroy(conn);
+        conn.release();
       });
     }, this.options.keepaliveMs);
     timer.unref();
@@ -157,25 +228,18 @@ export class Supervisor extends EventEmitter {
     this.state = state;
     this.emit("state", state);
   }
+
+  #setProblem(problem: XmppProblem | undefined): void {
+    if (problem === undefined && this.problem === undefined) return;
+    this.problem = problem;
+    this.emit("problem", problem);
+  }
 }
 
 function whenClosed(conn: XmppConnection): Promise<unknown> {
   return new Promise((resolve) => {
     conn.entity.on("disconnect", (info: unknown) => resolve(info));
   });
-}
-
-/** Tear a connection down at once and make sure it emits no unhandled 'error'. */
-function destroy(conn: XmppConnection | undefined): void {
-  if (!conn) return;
-  const { entity } = conn;
-  entity.on("error", () => {});
-  const raw = entity.socket?.socket ?? entity.socket;
-  try {
-    raw?.destroy?.();
-  } catch {
-    /* already gone */
-  }
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
@@ -194,6 +258,11 @@ function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> 
   });
 }
 
+/** The error inside a "disconnect" event's info, if any. */
+function reasonError(info: unknown): unknown {
+  return info && typeof info === "object" && "reason" in info ? (info as { reason?: unknown }).reason : undefined;
+}
+
 function describe(reason: unknown): string {
   if (reason && typeof reason === "object" && "reason" in reason) {
     const r = (reason as { reason?: unknown }).reason;
@@ -203,10 +272,18 @@ function describe(reason: unknown): string {
 }
 
 /** SASL/stream errors carry the whole element; keep logs short. */
-function cleanError(err: unknown): { name: string; message: string; condition?: string } {
+function cleanError(err: unknown): { name: string; message: string; condition?: string; code?: string } {
   if (err instanceof Error) {
     const condition = (err as { condition?: string }).condition;
-    return { name: err.name, message: err.message || condition || "error", ...(condition ? { condition } : {}) };
+    // A connect to every address of the host failing is an AggregateError without a message.
+    const inner = err instanceof AggregateError ? (err.errors as unknown[]).find((e): e is Error => e instanceof Error) : undefined;
+    const code = (err as { code?: unknown }).code ?? (inner as { code?: unknown } | undefined)?.code;
+    return {
+      name: err.name,
+      message: err.message || inner?.message || condition || "error",
+      ...(condition ? { condition } : {}),
+      ...(typeof code === "string" ? { code } : {}),
+    };
   }
   return { name: "Error", message: String(err) };
 }

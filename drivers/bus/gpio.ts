@@ -44,6 +44,15 @@ export async function listGpioChips(sysfsRoot = "/sys"): Promise<GpioChipInfo[]>
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     // ENOENT: no sysfs GPIO at all (kernel without CONFIG_GPIO_SYSFS, or not a board).
+    if (code === "ENOENT") {
+      throw Object.assign(
+        new Error(
+          `${dir} not found: this kernel has no sysfs GPIO (built without CONFIG_GPIO_SYSFS, e.g. a custom kernel or an ` +
+            "overlay that removed it; the stock Raspberry Pi OS kernel has it) or this is not a board (a container needs the host's /sys)",
+        ),
+        { code },
+      );
+    }
     throw new Error(`cannot list ${dir}: ${code ?? (err as Error).message} (is this a board with sysfs GPIO?)`);
   }
   const chips: GpioChipInfo[] = [];

@@ -100,7 +100,12 @@ export function i2cError(device: string, err: unknown): Error & { code?: string 
   const code =
     typeof e?.code === "string" ? e.code : typeof e?.errno === "number" && e.errno !== 0 ? errnoName(e.errno) : undefined;
   const text = typeof e?.message === "string" ? e.message : String(err);
-  const hint = code === "EACCES" ? ': permission denied: add the user to the "i2c" group (sudo adduser $USER i2c) and log in again' : `: ${text}`;
+  const hint =
+    code === "EACCES"
+      ? ': permission denied: add the user to the "i2c" group (sudo adduser $USER i2c) and log in again'
+      : code === "ENOENT"
+        ? ': not found: enable I2C with "sudo raspi-config nonint do_i2c 0" and reboot'
+        : `: ${text}`;
   return Object.assign(new Error(`${device}${hint}`, { cause: err }), code ? { code } : {});
 }
 

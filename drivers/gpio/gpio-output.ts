@@ -62,6 +62,7 @@ export const gpioOutput: DriverDefinition<GpioOutputConfig> = {
   configSchema: gpioOutputConfigSchema,
   example: { pin: 23, active_low: true, initial: "off", safe_state: "off", field: "relay" },
   describeFields: (config) => [{ name: config.field, type: "boolean" }],
+  drivesOutputs: true,
   async open(config, ctx): Promise<Sensor> {
     const initial = config.initial === "on";
     const raw = bit(initial) ^ bit(config.active_low);

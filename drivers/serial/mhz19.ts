@@ -6,6 +6,7 @@
 // or off (0x00) and has no reply. ABC is on from the factory; turn it off where the sensor
 // never sees fresh (~400 ppm) air, such as greenhouses.
 import { z } from "zod";
+import { SilenceWatch } from "./silence.js";
 import { linkDownError } from "./pending-reads.js";
 import type { SerialLink } from "../bus/types.js";
 import { hex } from "../hex.js";
@@ -140,14 +141,20 @@ class Mhz19Sensor implements Sensor {
   #turn: Promise<void> = Promise.resolve();
   readonly #unsubscribe: Array<() => void>;
   #closed = false;
+  readonly #silence: SilenceWatch;
 
   constructor(
     private readonly config: Mhz19Config,
     private readonly link: SerialLink,
     private readonly log: DriverLog,
   ) {
+    this.#silence = new SilenceWatch(config.port, "MH-Z19 reply");
     this.#unsubscribe = [link.onData((chunk) => this.#onData(chunk)), link.onStatus(() => this.#onStatus())];
     if (link.isOpen) this.#applyAbc();
+  }
+
+  diagnose(): string | undefined {
+    return this.link.isOpen ? this.#silence.diagnose() : undefined;
   }
 
   read(signal: AbortSignal): Promise<Field[]> {
@@ -231,13 +238,18 @@ class Mhz19Sensor implements Sensor {
   }
 
   #onData(chunk: Buffer): void {
+    this.#silence.received(chunk.length); // noise counts too: a console on the UART sends it
     if (!this.#query) return; // nothing asked: unsolicited bytes are noise
     const packet = this.parser.push(chunk);
-    if (packet) this.#query.reply(packet);
+    if (packet) {
+      this.#silence.reset();
+      this.#query.reply(packet);
+    }
   }
 
   #onStatus(): void {
     this.parser.reset();
+    this.#silence.reset();
     const down = this.#downError();
     if (down) this.#query?.down(down);
     else if (this.link.isOpen) this.#applyAbc(); // again after a replug: the sensor may have lost power

@@ -233,6 +233,6 @@ export const nmea: DriverDefinition<NmeaConfig> = {
   async open(config, ctx): Promise<Sensor> {
     const link = ctx.bus.serial({ path: config.port, baudRate: config.baud }, ctx.log);
     // NMEA 0183 §5.2: sentences end in <CR><LF>; the splitter drops the CR.
-    return new LineFedSensor(`nmea on ${config.port}`, link, new NmeaState(config.stale_after_ms), "\n");
+    return new LineFedSensor(`nmea on ${config.port}`, link, new NmeaState(config.stale_after_ms), "\n", config.port);
   },
 };

@@ -3,6 +3,7 @@
 // sensor PMS5003 series data manual" V2.3 (Plantower, 2016), Appendix I "transport protocol
 // - active mode". The fan needs ~30 s after wake-up before values are valid (datasheet §5).
 import { z } from "zod";
+import { SilenceWatch } from "./silence.js";
 import { linkDownError, PendingReads } from "./pending-reads.js";
 import type { SerialLink } from "../bus/types.js";
 import { hex } from "../hex.js";
@@ -164,6 +165,7 @@ interface LatestFrame {
 
 class Pms5003Sensor implements Sensor {
   readonly parser = new FrameParser();
+  readonly #silence: SilenceWatch;
   #latest: LatestFrame | undefined;
   readonly #pending = new PendingReads<Field[]>();
   readonly #unsubscribe: Array<() => void>;
@@ -172,7 +174,12 @@ class Pms5003Sensor implements Sensor {
     private readonly config: Pms5003Config,
     private readonly link: SerialLink,
   ) {
+    this.#silence = new SilenceWatch(config.port, "PMS5003 frame");
     this.#unsubscribe = [link.onData((chunk) => this.#onData(chunk)), link.onStatus(() => this.#onStatus())];
+  }
+
+  diagnose(): string | undefined {
+    return this.link.isOpen ? this.#silence.diagnose() : undefined;
   }
 
   read(signal: AbortSignal): Promise<Field[]> {
@@ -194,8 +201,10 @@ class Pms5003Sensor implements Sensor {
   }
 
   #onData(chunk: Buffer): void {
+    this.#silence.received(chunk.length);
     const frame = this.parser.push(chunk).at(-1); // several in one chunk: the newest wins
     if (!frame) return;
+    this.#silence.reset();
     const latest = { frame, timestamp: new Date(), at: performance.now() };
     this.#latest = latest;
     this.#pending.notify();
@@ -205,6 +214,7 @@ class Pms5003Sensor implements Sensor {
     // A frame from before an unplug must not be served after it, nor half a frame completed.
     this.#latest = undefined;
     this.parser.reset();
+    this.#silence.reset();
     const down = this.#downError();
     if (down) this.#pending.failAll(down);
   }

@@ -4,6 +4,7 @@
 // those seen within stale_after_ms.
 import { z } from "zod";
 import { linkDownError, PendingReads } from "./pending-reads.js";
+import { SilenceWatch } from "./silence.js";
 import type { SerialLink } from "../bus/types.js";
 import { UNITS, type DriverDefinition, type Field, type Sensor, type Unit } from "../types.js";
 
@@ -149,14 +150,20 @@ export class LineFedSensor implements Sensor {
   readonly splitter: LineSplitter;
   readonly #pending = new PendingReads<Field[]>();
   readonly #unsubscribe: Array<() => void>;
+  readonly #silence: SilenceWatch;
+  readonly diagnose: () => string | undefined;
 
   constructor(
     private readonly label: string,
     private readonly link: SerialLink,
     private readonly handler: LineHandler,
     lineEnd = "\n",
+    /** The port, for the timeout diagnosis. */
+    port = label,
   ) {
     this.splitter = new LineSplitter(lineEnd);
+    this.#silence = new SilenceWatch(port, "line with a configured field");
+    this.diagnose = () => (this.link.isOpen ? this.#silence.diagnose() : undefined);
     this.#unsubscribe = [link.onData((chunk) => this.#onData(chunk)), link.onStatus(() => this.#onStatus())];
   }
 
@@ -178,10 +185,12 @@ export class LineFedSensor implements Sensor {
   }
 
   #onData(chunk: Buffer): void {
+    this.#silence.received(chunk.length);
     const lines = this.splitter.push(chunk);
     if (lines.length === 0) return;
     const at = performance.now();
     for (const line of lines) this.handler.onLine(line, at);
+    if (this.handler.fresh(at).length > 0) this.#silence.reset();
     this.#pending.notify();
   }
 
@@ -189,6 +198,7 @@ export class LineFedSensor implements Sensor {
     // Values from before an unplug are not served after it, nor half a line completed.
     this.handler.reset();
     this.splitter.reset();
+    this.#silence.reset();
     const down = this.#downError();
     if (down) this.#pending.failAll(down);
   }
@@ -243,6 +253,6 @@ export const serialLine: DriverDefinition<SerialLineConfig> = {
   async open(config, ctx): Promise<Sensor> {
     const link = ctx.bus.serial({ path: config.port, baudRate: config.baud }, ctx.log);
     const handler = new LatestFields(compileFields(config.fields), config.stale_after_ms);
-    return new LineFedSensor(`serial-line on ${config.port}`, link, handler, config.line_end);
+    return new LineFedSensor(`serial-line on ${config.port}`, link, handler, config.line_end, config.port);
   },
 };

@@ -26,6 +26,7 @@ it("retries a failed first connect with backoff, then comes online; never logs t
   jid: thing@localhost
   password: s3cret-Pw-xyz
   tls: { ca: ${server.caFile} }
+state_dir: ./state
 sensors:
   - id: room
     driver: simulated

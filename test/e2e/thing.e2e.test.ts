@@ -113,6 +113,15 @@ describe("thingd against Prosody", () => {
     expect(ping.attrs.type).toBe("result");
     const version = await reader.iq(xml("iq", { type: "get", to: THING }, xml("query", { xmlns: "jabber:iq:version" })));
     expect(version.getChild("query")!.getChildText("name")).toBe("thingd");
+    expect(version.getChild("query")!.getChildText("os")).toMatch(/\S/); // a reader may know the OS
+  });
+
+  it("tells a stranger nothing about its version or OS", async () => {
+    const stranger = await client("stranger");
+    const version = await stranger.iq(xml("iq", { type: "get", to: THING }, xml("query", { xmlns: "jabber:iq:version" })));
+    expect(version.attrs.type).toBe("error");
+    expect(version.getChild("error")!.getChild("service-unavailable")).toBeDefined();
+    expect(version.toString()).not.toMatch(/thingd|Linux/);
   });
 
   it("accepts <claimed> only from the registry, then lets the owner read", async () => {

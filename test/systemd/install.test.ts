@@ -97,6 +97,21 @@ describe("systemd/install.sh preconditions", () => {
     expect(readFileSync(join(root, "etc/passwd"), "utf8")).toBe(passwdBefore);
   });
 
+  it("without make/g++ says to install build-essential before npm ci, before changing anything", () => {
+    const root = makeRoot();
+    // A PATH with what the script needs up to that check, but no compiler.
+    const bin = tempDir("thingd-no-cc-");
+    for (const tool of ["basename", "dirname", "cat", "id"]) {
+      const where = spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim();
+      spawnSync("ln", ["-s", where, join(bin, tool)]);
+    }
+    const r = spawnSync("/bin/bash", [INSTALL, "--root", root, "--node", process.execPath], { encoding: "utf8", cwd: REPO, env: { PATH: bin } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("make g++ python3 not found: 'npm ci' builds native modules");
+    expect(r.stderr).toContain("sudo apt-get install -y build-essential python3");
+    expect(existsSync(join(root, "opt/thingd"))).toBe(false);
+  });
+
   it("fails clearly when --root has no etc/passwd", () => {
     const root = tempDir("thingd-empty-root-");
     const r = run(INSTALL, ["--root", root, "--skip-npm"]);
@@ -194,13 +209,13 @@ describe("systemd/install.sh and uninstall.sh into a temporary root", () => {
     expect(st.uid).toBe(0);
     expect(st.gid).toBe(readGroups(root).get("thingd")?.gid);
     expect(fileMode(join(root, "etc/thingd"))).toBe(0o755);
-    expect(firstRun.stdout).toContain("sudo install -m 0600 -o thingd -g thingd /dev/null /etc/thingd/password");
+    expect(firstRun.stdout).toContain("sudo install -m 0640 -o root -g thingd /dev/null /etc/thingd/password");
   });
 
-  it("creates /var/lib/thingd owned by thingd, mode 0700", () => {
+  it("creates /var/lib/thingd owned by thingd, mode 0750 (the thingd group reaches the status socket)", () => {
     const state = join(root, "var/lib/thingd");
     const user = readUser(root, "thingd");
-    expect(fileMode(state)).toBe(0o700);
+    expect(fileMode(state)).toBe(0o750);
     expect(statSync(state).uid).toBe(user?.uid);
     expect(statSync(state).gid).toBe(user?.gid);
   });
@@ -212,7 +227,7 @@ describe("systemd/install.sh and uninstall.sh into a temporary root", () => {
       "raspi-config nonint do_serial_cons 1",
       "thingd check",
       "sudo systemctl enable --now thingd",
-      "journalctl -u thingd -f -o cat | npx pino-pretty",
+      "thingd logs -f",
     ]) {
       expect(firstRun.stdout).toContain(step);
     }
@@ -265,5 +280,25 @@ describe("systemd/install.sh and uninstall.sh into a temporary root", () => {
       expect(groups.has(g), g).toBe(true);
       expect(groups.get(g)?.members, g).not.toContain("thingd");
     }
+  });
+});
+
+describe("systemd/install.sh --registry", () => {
+  it("adds thingd-registry: its user, unit, link, config and state; uninstall --purge removes them", () => {
+    expect(existsSync(join(REPO, "dist/registry/main.js")), "build first: npx tsc -p tsconfig.json").toBe(true);
+    const root = makeRoot();
+    expectOk(run(INSTALL, ["--root", root, "--skip-npm", "--registry"]));
+    const user = readUser(root, "thingd-registry");
+    expect(user?.shell).toBe("/usr/sbin/nologin");
+    expect(readFileSync(join(root, "etc/systemd/system/thingd-registry.service"), "utf8")).toContain("/opt/thingd/dist/registry/main.js run -c /etc/thingd-registry/registry.yaml");
+    expect(readlinkSync(join(root, "usr/local/bin/thingd-registry"))).toBe("/opt/thingd/bin/thingd-registry");
+    expect(readFileSync(join(root, "etc/thingd-registry/registry.yaml"), "utf8")).toBe(readFileSync(join(REPO, "examples/registry.yaml"), "utf8"));
+    expect(fileMode(join(root, "etc/thingd-registry/registry.yaml"))).toBe(0o640);
+    expect(statSync(join(root, "var/lib/thingd-registry")).uid).toBe(user?.uid);
+    expect(fileMode(join(root, "var/lib/thingd-registry"))).toBe(0o700);
+    expectOk(run(UNINSTALL, ["--root", root, "--purge"]));
+    expect(existsSync(join(root, "etc/systemd/system/thingd-registry.service"))).toBe(false);
+    expect(existsSync(join(root, "etc/thingd-registry"))).toBe(false);
+    expect(readUser(root, "thingd-registry")).toBeUndefined();
   });
 });

@@ -83,4 +83,13 @@ describe("formatSerialPorts / thingd list-serial", () => {
     expect(await listSerialCommand({}, io, () => Promise.reject(new Error("boom")))).toBe(1);
     expect(err[1]).toBe("thingd: cannot list serial ports: boom");
   });
+
+  it("no udevadm and no links: the usual no-ports hint, not silence", async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l) };
+    expect(await listSerialCommand({}, io, async () => ({ entries: [], error: "spawn udevadm ENOENT" }))).toBe(1);
+    expect(err).toStrictEqual(["thingd: cannot enumerate serial ports (spawn udevadm ENOENT); showing the links only"]);
+    expect(out).toStrictEqual([NO_SERIAL_PORTS]);
+  });
 });

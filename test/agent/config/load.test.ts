@@ -47,7 +47,8 @@ describe("sensor map cases", () => {
     const read = (f: string) => readFileSync(path.join(dir, f), "utf8");
 
     it(name, async () => {
-      const env = existsSync(path.join(dir, "env.json")) ? (JSON.parse(read("env.json")) as Record<string, string>) : {};
+      // HOME: where a sensor map without state_dir keeps its state (~/.local/state/thingd).
+      const env = { HOME: "/home/pi", ...(existsSync(path.join(dir, "env.json")) ? (JSON.parse(read("env.json")) as Record<string, string>) : {}) };
       const loading = loadConfig(path.join(dir, "sensor-map.yaml"), env);
       if (existsSync(path.join(dir, "expected.err"))) {
         const err = await rejection(loading);
@@ -73,9 +74,40 @@ describe("loadConfig", () => {
 
   it("resolves a relative file name against the working directory", async () => {
     const file = path.relative(process.cwd(), path.join(CASES, "valid-minimal", "sensor-map.yaml"));
-    const config = await loadConfig(file, {});
+    const config = await loadConfig(file, { HOME: "/home/pi" });
     expect(config.file).toBe(path.join(CASES, "valid-minimal", "sensor-map.yaml"));
-    expect(config.stateDir).toBe(path.join(CASES, "valid-minimal", "state"));
+    expect(config.stateDir).toBe("/home/pi/.local/state/thingd");
+  });
+});
+
+describe("state_dir default", () => {
+  const text = `xmpp:
+  service: xmpp://127.0.0.1:5222
+  jid: thing@localhost
+  password: pw
+sensors:
+  - { id: room, driver: simulated, every: 1s, fields: [{ name: t, unit: "" }] }
+`;
+  const stateDir = (file: string, env: Record<string, string>) => parseConfig(text, file, env).stateDir;
+
+  it("is systemd's $STATE_DIRECTORY (the first of several), never a folder next to the config", () => {
+    expect(stateDir("/etc/thingd/sensors.yaml", { STATE_DIRECTORY: "/var/lib/thingd:/var/lib/other" })).toBe("/var/lib/thingd");
+    expect(stateDir("/home/pi/sensors.yaml", { STATE_DIRECTORY: "/srv/state", HOME: "/home/pi" })).toBe("/srv/state");
+  });
+
+  it("is /var/lib/thingd for the service: under systemd, as the thingd user, or for a sensor map in /etc", () => {
+    expect(stateDir("/home/pi/s.yaml", { INVOCATION_ID: "abc", HOME: "/home/pi" })).toBe("/var/lib/thingd");
+    expect(stateDir("/home/pi/s.yaml", { USER: "thingd", HOME: "/var/lib/thingd" })).toBe("/var/lib/thingd");
+    expect(stateDir("/etc/thingd/sensors.yaml", { USER: "pi", HOME: "/home/pi" })).toBe("/var/lib/thingd");
+  });
+
+  it("is a per-user folder otherwise: $XDG_STATE_HOME/thingd, else ~/.local/state/thingd", () => {
+    expect(stateDir("/home/pi/s.yaml", { USER: "pi", HOME: "/home/pi" })).toBe("/home/pi/.local/state/thingd");
+    expect(stateDir("/home/pi/s.yaml", { USER: "pi", HOME: "/home/pi", XDG_STATE_HOME: "/home/pi/.state" })).toBe("/home/pi/.state/thingd");
+  });
+
+  it("an explicit state_dir is relative to the config's folder, whatever the environment", () => {
+    expect(parseConfig(text.replace("sensors:", "state_dir: ./st\nsensors:"), "/home/pi/s.yaml", { STATE_DIRECTORY: "/x" }).stateDir).toBe("/home/pi/st");
   });
 });
 
@@ -139,8 +171,21 @@ sensors:
   it("never shows the password_file value", () => {
     const err = parseError(base("  password_file: hunter2-pasted-here"));
     expect(err.message).toBe(
-      "/etc/thingd/sensors.yaml:4:18 xmpp.password_file: expected a readable file holding the password, got a file that can't be read (no such file)",
+      "/etc/thingd/sensors.yaml:4:18 xmpp.password_file: cannot read the password file named in password_file (in /etc/thingd; the name is not shown, it may be the password): no such file",
     );
+  });
+
+  it("names a password file it cannot read by its resolved path when the value is a path or a usual file name", () => {
+    for (const [value, shown] of [["./password", "/etc/thingd/password"], ["password", "/etc/thingd/password"], ["/srv/secret.txt", "/srv/secret.txt"]] as const) {
+      expect(parseError(base(`  password_file: ${value}`)).message).toMatch(
+        new RegExp(`xmpp\\.password_file: cannot read the password file ${shown.replace(/\./g, "\\.")}: no such file$`),
+      );
+    }
+  });
+
+  it("needs no password when the command does not log in", () => {
+    const config = parseConfig(base(""), "/etc/thingd/sensors.yaml", {}, { needPassword: false });
+    expect([config.xmpp.password, config.xmpp.passwordSource]).toStrictEqual(["", "none"]);
   });
 });
 

@@ -12,7 +12,7 @@ import { Poller } from "../../../agent/sensors/poller.js";
 import { SensorSet } from "../../../agent/sensors/sensor-set.js";
 import { createBusFactory } from "../../../drivers/bus/index.js";
 import { NS_CONTROL } from "../../../agent/protocol/ns.js";
-import type { IqOutcome } from "../../../agent/transport/iq-router.js";
+import { IqRouter } from "../../../agent/transport/iq-router.js";
 import { openGpioLine } from "../../../drivers/bus/gpio.js";
 import { gpioOutput, gpioOutputConfigSchema } from "../../../drivers/gpio/gpio-output.js";
 import { simulated, simulatedConfigSchema } from "../../../drivers/simulated.js";
@@ -49,11 +49,13 @@ async function room(): Promise<Poller> {
 const setEl = (...c: Element[]) => xml("set", { xmlns: NS_CONTROL, serviceToken: "st" }, ...c);
 const bool = (name: string, value: string) => xml("boolean", { name, value });
 
+/** The reply to a <set>, through the real router (which answers refusals). */
 async function call(svc: ControlService, from: string, child: Element): Promise<Element> {
-  const stanza = xml("iq", { type: "set", from, to: "thing@x/gw", id: "c1" }, child);
-  const out = (await svc.handleSet({ stanza, child, from })) as IqOutcome;
-  expect(out.send).toHaveLength(1);
-  return out.send[0]!;
+  const router = new IqRouter(log, "x").on("set", NS_CONTROL, "set", svc.handleSet);
+  const out = await router.dispatch(xml("iq", { type: "set", from, to: "thing@x/gw", id: "c1" }, child));
+  expect(out?.send).toHaveLength(1);
+  expect(out?.followUp).toBeUndefined();
+  return out!.send[0]!;
 }
 
 const code = (reply: Element) => reply.getChild("setResponse", NS_CONTROL)?.attrs.responseCode;

@@ -10,6 +10,7 @@ import { ThingApi } from "../../../agent/people/thing-api.js";
 import { Poller } from "../../../agent/sensors/poller.js";
 import { buildSubscribe, NS_IEEE_EVENTS } from "../../../agent/protocol/events.js";
 import { parseIeeeResp } from "../../../agent/protocol/ieee-sensordata.js";
+import { sendFollowUp } from "../../../agent/transport/follow-up.js";
 import type { IqOutcome } from "../../../agent/transport/iq-router.js";
 import type { Sensor } from "../../../drivers/types.js";
 import type { StatusSnapshot } from "../../../agent/ops/status.js";
@@ -43,7 +44,7 @@ async function reading(v: number): Promise<void> {
 async function subscribe(attrs: Parameters<typeof buildSubscribe>[1], from = READER): Promise<IqOutcome> {
   const child = buildSubscribe(NS_IEEE_EVENTS, attrs);
   const out = (await events.handleSubscribe({ stanza: xml("iq", { type: "get", from, id: "q" }, child), child, from })) as IqOutcome;
-  out.after?.();
+  if (out.followUp) await sendFollowUp(out.followUp, () => Promise.resolve(true));
   await vi.advanceTimersByTimeAsync(0);
   return out;
 }

@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { HistoryStore } from "../../../agent/history/store.js";
-import { DEFAULT_WINDOW_MS, historicalOutcomes, mergeOutcomes, type HistoryQuery } from "../../../agent/history/outcomes.js";
-import type { NodeOutcome } from "../../../agent/sensordata/readout.js";
+import { DEFAULT_WINDOW_MS, historicalOutcomes, mergeOutcomes } from "../../../agent/history/outcomes.js";
+import type { ReadoutRequest, TypeFlag } from "../../../agent/protocol/readout-request.js";
+import type { NodeOutcome } from "../../../agent/protocol/readout-outcome.js";
 import type { Field } from "../../../drivers/types.js";
 
 const T0 = Date.UTC(2026, 0, 5, 10, 0, 0);
@@ -34,7 +35,7 @@ function filled(): HistoryStore {
   return store;
 }
 
-const q = (types: string[], o: Partial<HistoryQuery> = {}): HistoryQuery => ({ types: new Set(types), fieldNames: new Set(), ...o });
+const q = (types: TypeFlag[], o: Partial<ReadoutRequest> = {}): ReadoutRequest => ({ types: new Set(types), nodes: [], fieldNames: new Set(), ...o });
 const fieldsOf = (out: NodeOutcome[]) => out.flatMap((o) => ("fields" in o ? o.fields : []));
 const show = (f: Field) => `${f.timestamp.toISOString().slice(11, 19)} ${f.kind} ${f.name}=${f.type === "numeric" ? f.value.toFixed(f.decimals) : f.value}`;
 
@@ -78,7 +79,7 @@ describe("historicalOutcomes", () => {
 
   it("historical = every period; each field carries its own period flag", () => {
     const store = filled();
-    const all = ["historicalSecond", "historicalMinute", "historicalHour", "historicalDay", "historicalWeek", "historicalMonth", "historicalQuarter", "historicalYear"];
+    const all: TypeFlag[] = ["historicalSecond", "historicalMinute", "historicalHour", "historicalDay", "historicalWeek", "historicalMonth", "historicalQuarter", "historicalYear"];
     const out = historicalOutcomes(q(all, { fieldNames: new Set(["temperature"]), from: new Date(T0 - 86_400_000), to: new Date(NOW) }), [{ id: "room" }], { store, maxFieldsPerRequest: 100_000 }, NOW);
     const kinds = new Map<string, number>();
     for (const f of fieldsOf(out)) kinds.set(f.kind!, (kinds.get(f.kind!) ?? 0) + 1);

@@ -59,8 +59,7 @@ describe("SensorDataService with history", () => {
     a.onReading((r) => history.append("a", r.fields));
     await a.poll();
     history.flush();
-    const sent: Element[] = [];
-    const svc = new SensorDataService(() => [a], new AccessPolicy([], () => "owner@x"), async (s) => (sent.push(...s), true), log, { store: history, maxFieldsPerRequest: 100 });
+    const svc = new SensorDataService({ pollers: () => [a], access: new AccessPolicy([], () => "owner@x"), log, history: { store: history, maxFieldsPerRequest: 100 } });
     const call = async (attrs: Record<string, string>) => {
       const child = xml("req", { xmlns: NS_SENSORDATA, ...attrs });
       return (await svc.handleRequest({ stanza: xml("iq", { type: "get", from: "owner@x/app", to: "thing@x/gw", id: "q" }, child), child, from: "owner@x/app" })) as IqOutcome;
@@ -79,5 +78,13 @@ describe("SensorDataService with history", () => {
     const live = await call({ seqnr: "2", momentary: "true" });
     expect(fieldEls(live.send.slice(1)).map((e) => e.attrs.name)).toStrictEqual(["temperature"]);
     expect(fieldEls(live.send.slice(1)).some((e) => Object.keys(e.attrs).some((k) => k.startsWith("historical")))).toBe(false);
+
+    // The same through the entry point for callers that are not an IQ.
+    const outcomes = await svc.readout("owner@x/chat", { types: new Set(["historicalHour"]), nodes: [], fieldNames: new Set(["temperature"]) });
+    expect(outcomes.flatMap((o) => ("fields" in o ? o.fields.map((f) => `${o.nodeId}/${f.name}/${f.kind}`) : []))).toStrictEqual([
+      "a/temperature/historicalHour",
+      "a/temperature, min/historicalHour",
+      "a/temperature, max/historicalHour",
+    ]);
   });
 });

@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { xml, type Element } from "@xmpp/xml";
 import { ProtocolError } from "../../../agent/errors.js";
 import {
-  buildSetError,
   buildSetResult,
   ParamError,
   parseControlValue,
@@ -11,6 +10,7 @@ import {
 } from "../../../agent/protocol/control.js";
 import { buildField } from "../../../agent/protocol/sensordata.js";
 import { NS_CONTROL, NS_STANZAS } from "../../../agent/protocol/ns.js";
+import { buildRefusal } from "../../../agent/protocol/refusal.js";
 
 const set = (...children: Element[]) => xml("set", { xmlns: NS_CONTROL, "xml:lang": "en" }, ...children);
 const p = (type: string, name: string, value?: string) => xml(type, value === undefined ? { name } : { name, value });
@@ -118,7 +118,7 @@ describe("setResponse and errors", () => {
   });
 
   it("puts paramError inside <error> and setResponse beside it", () => {
-    const reply = buildSetError(request, new ParamError("item-not-found", 'Node "relay-1" has no parameter "Outptu".', "Outptu"));
+    const reply = buildRefusal(request, request.getChild("set")!, new ParamError("item-not-found", 'Node "relay-1" has no parameter "Outptu".', "Outptu"));
     expect(reply.attrs).toStrictEqual({ type: "error", to: "owner@example.org/app", from: "thing@example.org/imc", id: "c1" });
     const [response, error] = reply.getChildElements();
     expect(response!.toString()).toBe(`<setResponse xmlns="${NS_CONTROL}" responseCode="NotFound"/>`);
@@ -130,7 +130,7 @@ describe("setResponse and errors", () => {
   });
 
   it("has no paramError for errors about the whole request", () => {
-    const reply = buildSetError(request, new ProtocolError("forbidden", "Access denied."));
+    const reply = buildRefusal(request, request.getChild("set")!, new ProtocolError("forbidden", "Access denied."));
     expect(reply.getChild("setResponse", NS_CONTROL)?.attrs.responseCode).toBe("InsufficientPrivileges");
     expect(reply.getChild("error")!.getChild("paramError", NS_CONTROL)).toBeUndefined();
   });

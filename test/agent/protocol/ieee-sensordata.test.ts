@@ -2,18 +2,17 @@ import { describe, expect, it } from "vitest";
 import { xml } from "@xmpp/xml";
 import {
   buildIeeeAccepted,
-  buildIeeeDoneMessage,
   buildIeeeField,
   buildIeeeResp,
   buildIeeeRespMessage,
   buildIeeeStartedMessage,
-  isIeeeNamespace,
+  IEEE_NAMESPACES,
   parseIeeeCancel,
   parseIeeeRequest,
   parseIeeeResp,
-  readableId,
 } from "../../../agent/protocol/ieee-sensordata.js";
-import { buildField, HISTORICAL_FLAGS, TYPE_FLAGS } from "../../../agent/protocol/sensordata.js";
+import { buildField } from "../../../agent/protocol/sensordata.js";
+import { HISTORICAL_FLAGS, TYPE_FLAGS } from "../../../agent/protocol/readout-request.js";
 import { formatDuration, formatTime } from "../../../agent/protocol/field-value.js";
 import { NS_IEEE_SENSORDATA } from "../../../agent/protocol/ns.js";
 import type { Field } from "../../../drivers/types.js";
@@ -39,7 +38,7 @@ const EVERY_TYPE: Field[] = [
 
 describe("parseIeeeRequest", () => {
   it("reads id unchanged, short flags, <nd id src pt>, <f n>, tokens and times", () => {
-    const r = parseIeeeRequest(
+    const { id, request: r } = parseIeeeRequest(
       req(
         { id: "a1b2", m: "true", i: "1", s: "false", st: "svc", dt: "dev", ut: "usr", from: "2024-05-01T00:00:00Z", to: "2024-05-02T00:00:00+02:00", when: "2024-05-01T10:15:00Z" },
         xml("nd", { id: "room" }),
@@ -47,7 +46,7 @@ describe("parseIeeeRequest", () => {
         xml("f", { n: "temperature" }),
       ),
     );
-    expect(r.id).toBe("a1b2");
+    expect(id).toBe("a1b2");
     expect([...r.types]).toStrictEqual(["momentary", "identity"]);
     expect(r.nodes).toStrictEqual([{ nodeId: "room" }, { nodeId: "meter", sourceId: "MeteringTopology", cacheType: "p1" }]);
     expect([...r.fieldNames]).toStrictEqual(["temperature"]);
@@ -58,10 +57,10 @@ describe("parseIeeeRequest", () => {
   });
 
   it("h means every historical period; no flag or all means every type", () => {
-    expect([...parseIeeeRequest(req({ id: "1", h: "true" })).types]).toStrictEqual([...HISTORICAL_FLAGS]);
-    expect(new Set(parseIeeeRequest(req({ id: "1" })).types)).toStrictEqual(new Set(TYPE_FLAGS));
-    expect(new Set(parseIeeeRequest(req({ id: "1", all: "true", m: "true" })).types)).toStrictEqual(new Set(TYPE_FLAGS));
-    expect([...parseIeeeRequest(req({ id: "1", p: "1", c: "true" })).types]).toStrictEqual(["peak", "computed"]);
+    expect([...parseIeeeRequest(req({ id: "1", h: "true" })).request.types]).toStrictEqual([...HISTORICAL_FLAGS]);
+    expect(new Set(parseIeeeRequest(req({ id: "1" })).request.types)).toStrictEqual(new Set(TYPE_FLAGS));
+    expect(new Set(parseIeeeRequest(req({ id: "1", all: "true", m: "true" })).request.types)).toStrictEqual(new Set(TYPE_FLAGS));
+    expect([...parseIeeeRequest(req({ id: "1", p: "1", c: "true" })).request.types]).toStrictEqual(["peak", "computed"]);
   });
 
   it("refuses a missing id, bad booleans and dates, and <nd>/<f> without their key", () => {
@@ -73,24 +72,21 @@ describe("parseIeeeRequest", () => {
     expect(condition(() => parseIeeeRequest(req({ id: "1" }, xml("f", { name: "x" }))))).toMatch(/req\/f: missing attribute "n"/);
   });
 
-  it("readableId and parseIeeeCancel", () => {
-    expect(readableId(req({ id: "x" }))).toBe("x");
-    expect(readableId(req({}))).toBeUndefined();
+  it("parseIeeeCancel", () => {
     expect(parseIeeeCancel(xml("cancel", { xmlns: NS, id: "q9" }))).toBe("q9");
     expect(condition(() => parseIeeeCancel(xml("cancel", { xmlns: NS })))).toMatch(/cancel: missing attribute "id"/);
   });
 
   it("knows its three namespaces", () => {
-    expect(["urn:ieee:iot:sd:1.0", "urn:ieee:iot:sd", "urn:nfi:iot:sd:1.0", "urn:xmpp:iot:sensordata"].map(isIeeeNamespace)).toStrictEqual([true, true, true, false]);
+    expect(IEEE_NAMESPACES).toStrictEqual(["urn:ieee:iot:sd:1.0", "urn:ieee:iot:sd", "urn:nfi:iot:sd:1.0"]);
   });
 });
 
 describe("IEEE builders", () => {
-  it("accepted / started / done carry id in the given namespace", () => {
+  it("accepted / started carry id in the given namespace", () => {
     expect(buildIeeeAccepted(NS, "7").toString()).toBe(`<accepted xmlns="${NS}" id="7"/>`);
     expect(buildIeeeAccepted("urn:nfi:iot:sd:1.0", "7", true).toString()).toBe(`<accepted xmlns="urn:nfi:iot:sd:1.0" id="7" queued="true"/>`);
     expect(buildIeeeStartedMessage(NS, "c@x/r", "7").toString()).toBe(`<message to="c@x/r"><started xmlns="${NS}" id="7"/></message>`);
-    expect(buildIeeeDoneMessage(NS, "c@x/r", "7").toString()).toBe(`<message to="c@x/r"><done xmlns="${NS}" id="7"/></message>`);
   });
 
   it("writes every value type natively, with n v u t, short kind flags and ar", () => {

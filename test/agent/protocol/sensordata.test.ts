@@ -7,8 +7,8 @@ import {
   parseCancel,
   parseReadoutRequest,
   readableSeqnr,
-  TYPE_FLAGS,
 } from "../../../agent/protocol/sensordata.js";
+import { TYPE_FLAGS } from "../../../agent/protocol/readout-request.js";
 import { NS_SENSORDATA } from "../../../agent/protocol/ns.js";
 import type { Field } from "../../../drivers/types.js";
 import { thrownCondition as condition } from "../../helpers/stanzas.js";
@@ -18,35 +18,35 @@ const req = (attrs: Record<string, string>, ...children: ReturnType<typeof xml>[
 
 describe("parseReadoutRequest", () => {
   it("reads seqnr unchanged, flags, nodes and fields", () => {
-    const r = parseReadoutRequest(
+    const { id, request: r } = parseReadoutRequest(
       req({ seqnr: "007", momentary: "1", peak: "false" }, xml("node", { nodeId: "room" }), xml("field", { name: "temperature" })),
     );
-    expect(r.seqnr).toBe("007");
+    expect(id).toBe("007");
     expect([...r.types]).toStrictEqual(["momentary"]);
     expect(r.nodes).toStrictEqual([{ nodeId: "room" }]);
     expect([...r.fieldNames]).toStrictEqual(["temperature"]);
   });
 
   it("treats no type flag as all, and all as all", () => {
-    expect(parseReadoutRequest(req({ seqnr: "1" })).types.size).toBe(TYPE_FLAGS.length);
-    expect(parseReadoutRequest(req({ seqnr: "1", all: "true" })).types.size).toBe(TYPE_FLAGS.length);
+    expect(parseReadoutRequest(req({ seqnr: "1" })).request.types.size).toBe(TYPE_FLAGS.length);
+    expect(parseReadoutRequest(req({ seqnr: "1", all: "true" })).request.types.size).toBe(TYPE_FLAGS.length);
   });
 
   it("expands historical to every period", () => {
-    const r = parseReadoutRequest(req({ seqnr: "1", historical: "true" }));
+    const r = parseReadoutRequest(req({ seqnr: "1", historical: "true" })).request;
     expect(r.types.has("historicalDay")).toBe(true);
     expect(r.types.has("momentary")).toBe(false);
   });
 
   it("parses when/from/to with zone, fraction, or none", () => {
-    const r = parseReadoutRequest(req({ seqnr: "1", when: "2030-01-02T03:04:05.5+01:00", from: "2024-05-01T10:15:00Z", to: "2024-05-01T10:15:00" }));
+    const r = parseReadoutRequest(req({ seqnr: "1", when: "2030-01-02T03:04:05.5+01:00", from: "2024-05-01T10:15:00Z", to: "2024-05-01T10:15:00" })).request;
     expect(r.when?.toISOString()).toBe("2030-01-02T02:04:05.500Z");
     expect(r.from?.toISOString()).toBe("2024-05-01T10:15:00.000Z");
     expect(r.to?.getTime()).toBe(new Date(2024, 4, 1, 10, 15, 0).getTime()); // zoneless = local
   });
 
   it("keeps tokens", () => {
-    expect(parseReadoutRequest(req({ seqnr: "1", userToken: "u" })).userToken).toBe("u");
+    expect(parseReadoutRequest(req({ seqnr: "1", userToken: "u" })).request.userToken).toBe("u");
   });
 
   it.each([

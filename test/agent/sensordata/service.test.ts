@@ -1,4 +1,5 @@
-// The XEP-0323 service over real pollers and the simulated driver (no XMPP server needed).
+// The XEP-0323 service over real pollers and the simulated driver (no XMPP server needed),
+// behind the real IQ router (so refusals are what goes on the wire), its follow-ups sent in order.
 import { describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { xml, type Element } from "@xmpp/xml";
@@ -6,9 +7,11 @@ import { AccessPolicy } from "../../../agent/access/policy.js";
 import { Poller } from "../../../agent/sensors/poller.js";
 import { SensorDataService } from "../../../agent/sensordata/service.js";
 import { NS_IEEE_SENSORDATA, NS_SENSORDATA } from "../../../agent/protocol/ns.js";
-import { parseIeeeResp } from "../../../agent/protocol/ieee-sensordata.js";
+import { IEEE_NAMESPACES, parseIeeeResp } from "../../../agent/protocol/ieee-sensordata.js";
+import { TYPE_FLAGS, type ReadoutRequest } from "../../../agent/protocol/readout-request.js";
 import { simulated, simulatedConfigSchema } from "../../../drivers/simulated.js";
-import type { IqOutcome } from "../../../agent/transport/iq-router.js";
+import { IqRouter, type IqOutcome } from "../../../agent/transport/iq-router.js";
+import { sendFollowUp } from "../../../agent/transport/follow-up.js";
 
 const log = pino({ level: "silent" });
 
@@ -20,12 +23,21 @@ async function poller(id: string, extra: Record<string, unknown> = {}, periodMs 
 
 function setup(pollers: Poller[]) {
   const sent: Element[] = [];
-  const svc = new SensorDataService(() => pollers, new AccessPolicy(["reader@x"], () => "owner@x"), async (s) => (sent.push(...s), true), log);
-  const call = async (from: string, child: Element, type = "get") => {
-    const stanza = xml("iq", { type, from, to: "thing@x/gw", id: "q1" }, child);
-    return (await svc.handleRequest({ stanza, child, from })) as IqOutcome;
+  const svc = new SensorDataService({ pollers: () => pollers, access: new AccessPolicy(["reader@x"], () => "owner@x"), log });
+  const router = new IqRouter(log, "x").on("get", NS_SENSORDATA, "req", svc.handleRequest).on("get,set", NS_SENSORDATA, "cancel", svc.handleCancel);
+  for (const ns of IEEE_NAMESPACES) router.on("get,set", ns, "req", svc.handleRequest).on("get,set", ns, "cancel", svc.handleCancel);
+  const call = async (from: string, child: Element, type = "get", id = "q1"): Promise<IqOutcome> => {
+    const out = await router.dispatch(xml("iq", { type, from, to: "thing@x/gw", id }, child));
+    if (!out) throw new Error("not an IQ request");
+    return out;
   };
-  return { svc, sent, call };
+  /** Sends the follow-up as the wiring does (every batch goes out). */
+  const follow = (out: IqOutcome) =>
+    sendFollowUp(out.followUp!, (batch) => {
+      sent.push(...batch);
+      return Promise.resolve(true);
+    });
+  return { svc, sent, call, follow };
 }
 
 const req = (attrs: Record<string, string>, ...c: Element[]) => xml("req", { xmlns: NS_SENSORDATA, ...attrs }, ...c);
@@ -36,7 +48,7 @@ describe("SensorDataService", () => {
     await a.poll();
     const { call } = setup([a]);
     const out = await call("reader@x/app", req({ seqnr: "1", momentary: "true" }));
-    expect(out.after).toBeUndefined();
+    expect(out.followUp).toBeUndefined();
     expect(out.send.map((s) => s.name)).toStrictEqual(["iq", "message"]);
     expect(out.send[0]!.getChild("accepted", NS_SENSORDATA)?.attrs.seqnr).toBe("1");
     const numeric = out.send[1]!.getChild("fields")!.getChild("node")!.getChild("timestamp")!.getChild("numeric")!;
@@ -46,11 +58,12 @@ describe("SensorDataService", () => {
   it("reads now when the cache is stale, and reports a failing node after the good ones", async () => {
     const good = await poller("good");
     const bad = await poller("bad", { fail: true });
-    const { call, sent } = setup([good, bad]);
+    const { call, sent, follow } = setup([good, bad]);
     const out = await call("owner@x/app", req({ seqnr: "2" }));
     expect(out.send).toHaveLength(1);
-    out.after!();
-    await expect.poll(() => sent.length).toBe(2);
+    expect(sent).toStrictEqual([]); // nothing before the wiring sends the follow-up
+    await follow(out);
+    expect(sent).toHaveLength(2);
     expect(sent[0]!.getChild("fields")!.attrs.done).toBeUndefined();
     expect(sent[1]!.getChild("failure")!.attrs.done).toBe("true");
     expect(sent[1]!.getChild("failure")!.getChild("error")!.attrs.nodeId).toBe("bad");
@@ -59,10 +72,10 @@ describe("SensorDataService", () => {
   it("times out a hanging sensor and still serves the others", async () => {
     const good = await poller("good");
     const slow = await poller("slow", { delay_ms: 5_000 }, 60_000, 100);
-    const { call, sent } = setup([good, slow]);
+    const { call, sent, follow } = setup([good, slow]);
     const out = await call("owner@x/app", req({ seqnr: "3" }));
-    out.after!();
-    await expect.poll(() => sent.length, { timeout: 2_000 }).toBe(2);
+    await follow(out);
+    expect(sent).toHaveLength(2);
     expect(sent[1]!.getChild("failure")!.getChildText("error")).toMatch(/timed out after 100 ms/);
   });
 
@@ -87,20 +100,24 @@ describe("SensorDataService", () => {
 
   it("queues a future readout, sends started then data, and cancel stops it", async () => {
     const a = await poller("a");
-    const { call, sent, svc } = setup([a]);
+    const { call, sent, svc, follow } = setup([a]);
     const when = new Date(Date.now() + 150).toISOString();
     const out = await call("owner@x/app", req({ seqnr: "6", when }));
     expect(out.send[0]!.getChild("accepted")!.attrs.queued).toBe("true");
-    await expect.poll(() => sent.map((s) => s.getChildElements()[0]!.name)).toStrictEqual(["started", "fields"]);
-
-    const later = new Date(Date.now() + 60_000).toISOString();
-    await call("owner@x/app", req({ seqnr: "7", when: later }));
-    const cancel = xml("cancel", { xmlns: NS_SENSORDATA, seqnr: "7" });
-    const stanza = xml("iq", { type: "get", from: "owner@x/app", to: "thing@x/gw", id: "7" }, cancel);
-    const res = (await svc.handleCancel({ stanza, child: cancel, from: "owner@x/app" })) as IqOutcome;
-    expect(res.send[0]!.getChild("cancelled")!.attrs.seqnr).toBe("7");
+    await follow(out);
+    expect(sent.map((s) => s.getChildElements()[0]!.name)).toStrictEqual(["started", "fields"]);
     expect(svc.activeSessions).toBe(0);
-    const again = (await svc.handleCancel({ stanza, child: cancel, from: "owner@x/app" })) as IqOutcome;
+
+    sent.length = 0;
+    const later = new Date(Date.now() + 60_000).toISOString();
+    const queued = await call("owner@x/app", req({ seqnr: "7", when: later }));
+    const following = follow(queued);
+    const res = await call("owner@x/app", xml("cancel", { xmlns: NS_SENSORDATA, seqnr: "7" }), "get", "c7");
+    expect(res.send[0]!.toString()).toBe(`<iq type="result" to="owner@x/app" from="thing@x/gw" id="c7"><cancelled xmlns="${NS_SENSORDATA}" seqnr="7"/></iq>`);
+    expect(svc.activeSessions).toBe(0);
+    await following; // ends at once, having sent nothing
+    expect(sent).toStrictEqual([]);
+    const again = await call("owner@x/app", xml("cancel", { xmlns: NS_SENSORDATA, seqnr: "7" }), "get", "c8");
     expect(again.send[0]!.getChild("error")!.getChild("item-not-found")).toBeDefined();
     expect(again.send[0]!.getChild("rejected")!.attrs.seqnr).toBe("7");
   });
@@ -114,7 +131,7 @@ describe("SensorDataService, IEEE dialect", () => {
     await a.poll();
     const { call, sent } = setup([a]);
     const out = await call("reader@x/app", ieee({ id: "f1", m: "true" }));
-    expect(out.after).toBeUndefined();
+    expect(out.followUp).toBeUndefined();
     expect(out.send).toHaveLength(1);
     expect(out.send[0]!.attrs.type).toBe("result");
     const resp = out.send[0]!.getChild("resp", NS_IEEE_SENSORDATA)!;
@@ -138,11 +155,11 @@ describe("SensorDataService, IEEE dialect", () => {
   it("stale cache: accepted, then one <resp> message with the failed node's <err>", async () => {
     const good = await poller("good");
     const bad = await poller("bad", { fail: true });
-    const { call, sent } = setup([good, bad]);
+    const { call, sent, follow } = setup([good, bad]);
     const out = await call("owner@x/app", ieee({ id: "s1", m: "true" }));
     expect(out.send[0]!.getChild("accepted", NS_IEEE_SENSORDATA)?.attrs.id).toBe("s1");
-    out.after!();
-    await expect.poll(() => sent.length).toBe(1);
+    await follow(out);
+    expect(sent).toHaveLength(1);
     const r = parseIeeeResp(sent[0]!.getChild("resp", NS_IEEE_SENSORDATA)!);
     expect(r.more).toBe(false);
     expect(r.fields.map((f) => `${f.node}/${f.name}`)).toStrictEqual(["good/temperature"]);
@@ -168,12 +185,12 @@ describe("SensorDataService, IEEE dialect", () => {
     await call("owner@x/app", req({ seqnr: "7", when: later }));
     expect(svc.activeSessions).toBe(2);
     const cancel = xml("cancel", { xmlns: NS_IEEE_SENSORDATA, id: "7" });
-    const stanza = xml("iq", { type: "set", from: "owner@x/app", to: "thing@x/gw", id: "c7" }, cancel);
-    const res = (await svc.handleCancel({ stanza, child: cancel, from: "owner@x/app" })) as IqOutcome;
+    const res = await call("owner@x/app", cancel, "set", "c7");
     expect([res.send[0]!.attrs.type, res.send[0]!.getChildElements().length]).toStrictEqual(["result", 0]);
     expect(svc.activeSessions).toBe(1);
-    const again = (await svc.handleCancel({ stanza, child: cancel, from: "owner@x/app" })) as IqOutcome;
+    const again = await call("owner@x/app", cancel, "set", "c7");
     expect(again.send[0]!.getChild("error")!.getChild("item-not-found")).toBeDefined();
+    expect(again.send[0]!.getChild("rejected")).toBeUndefined();
     svc.cancelAll();
   });
 
@@ -203,5 +220,53 @@ describe("SensorDataService, IEEE dialect", () => {
     expect(r.errors).toStrictEqual([]);
     expect(Object.fromEntries(r.fields.map((f) => [f.name, f.value]))).toMatchObject({ error_count: "1", read_count: "0", last_error: "simulated failure" });
     expect(bad.errorCount).toBe(1); // no second read
+  });
+});
+
+describe("SensorDataService follow-ups", () => {
+  it("a failed write goes back into the readout: logged there, its session ends, nothing is left hanging", async () => {
+    const { call, svc } = setup([await poller("a")]);
+    const out = await call("owner@x/app", req({ seqnr: "20" }));
+    expect(svc.activeSessions).toBe(1);
+    const writes: string[] = [];
+    await sendFollowUp(out.followUp!, (batch) => {
+      writes.push(batch[0]!.getChildElements()[0]!.name);
+      return Promise.reject(new Error("socket closed"));
+    });
+    expect(writes).toStrictEqual(["fields"]);
+    expect(svc.activeSessions).toBe(0);
+  });
+
+  it("a deferred readout stops when the service shuts down, before <started>", async () => {
+    const { call, svc, sent, follow } = setup([await poller("a")]);
+    const out = await call("owner@x/app", ieee({ id: "d1", when: new Date(Date.now() + 60_000).toISOString() }));
+    const following = follow(out);
+    svc.cancelAll();
+    await following;
+    expect(sent).toStrictEqual([]);
+    expect(svc.activeSessions).toBe(0);
+  });
+});
+
+describe("SensorDataService.readout (the entry point for callers that are not an IQ)", () => {
+  const all = (o: Partial<ReadoutRequest> = {}): ReadoutRequest => ({ types: new Set(TYPE_FLAGS), nodes: [], fieldNames: new Set(), ...o });
+
+  it("returns every node's outcome, reading stale ones, filtered by type and name", async () => {
+    const good = await poller("good");
+    const bad = await poller("bad", { fail: true });
+    const { svc } = setup([good, bad]);
+    const outcomes = await svc.readout("reader@x/chat", all({ types: new Set(["momentary"]) }));
+    expect(outcomes.map((o) => ("fields" in o ? [o.nodeId, o.fields.map((f) => f.name)] : [o.nodeId, o.error]))).toStrictEqual([
+      ["good", ["temperature"]],
+      ["bad", "simulated failure"],
+    ]);
+    const named = await svc.readout("owner@x/chat", all({ nodes: [{ nodeId: "good" }], fieldNames: new Set(["nope"]) }));
+    expect(named).toStrictEqual([{ nodeId: "good", fields: [] }]);
+  });
+
+  it("applies the access rules and knows its nodes", async () => {
+    const { svc } = setup([await poller("a")]);
+    await expect(svc.readout("stranger@y/chat", all())).rejects.toMatchObject({ name: "ProtocolError", condition: "forbidden" });
+    await expect(svc.readout("owner@x/chat", all({ nodes: [{ nodeId: "nope" }] }))).rejects.toMatchObject({ condition: "item-not-found" });
   });
 });

@@ -1,0 +1,167 @@
+// The real `thingd-registry` (built dist/registry/main.js) as a child process, its JSON log
+// lines collected; and the slixmpp foreign client (test/registry/foreign_client.py).
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { appendFileSync, existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ProsodyServer } from "../../scripts/lib/local-prosody.js";
+import type { LogLine } from "./agent-process.js";
+
+export const REGISTRY_MAIN = fileURLToPath(new URL("../../dist/registry/main.js", import.meta.url));
+const FOREIGN_CLIENT = fileURLToPath(new URL("../registry/foreign_client.py", import.meta.url));
+
+export interface RegistryProcess {
+  child: ChildProcess;
+  lines: LogLine[];
+  waitForLog(predicate: (l: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Writes <dir>/registry.yaml for `domain` on `server` (state in <dir>/registry-state). */
+export async function writeRegistryConfig(dir: string, server: ProsodyServer, domain: string): Promise<string> {
+  const secret = server.components.find((c) => c.domain === domain)?.secret;
+  if (!secret) throw new Error(`component ${domain} not configured in Prosody`);
+  const file = path.join(dir, "registry.yaml");
+  await writeFile(
+    file,
+    `component:\n  service: xmpp://127.0.0.1:${server.componentPort}\n  jid: ${domain}\n  secret: ${secret}\nstate_dir: ./registry-state\n`,
+  );
+  return file;
+}
+
+export function runRegistryProcess(args: string[]): RegistryProcess {
+  if (!existsSync(REGISTRY_MAIN)) throw new Error(`${REGISTRY_MAIN} is missing: run "npm run build"`);
+  const child = spawn(process.execPath, [REGISTRY_MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const lines: LogLine[] = [];
+  const waiters = new Set<() => void>();
+  let buf = "";
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+    buf += chunk;
+    let i;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      try {
+        lines.push(JSON.parse(line) as LogLine);
+      } catch {
+        lines.push({ level: 30, msg: line });
+      }
+      waiters.forEach((w) => w());
+    }
+  });
+  child.stderr!.setEncoding("utf8").on("data", (c: string) => lines.push({ level: 50, msg: `stderr: ${c}` }));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return {
+    child,
+    lines,
+    waitForLog(predicate, timeoutMs = 20_000) {
+      return new Promise((resolve, reject) => {
+        const found = lines.find(predicate);
+        if (found) return resolve(found);
+        const check = () => {
+          const hit = lines.find(predicate);
+          if (!hit) return;
+          clearTimeout(t);
+          waiters.delete(check);
+          resolve(hit);
+        };
+        const t = setTimeout(() => {
+          waiters.delete(check);
+          reject(
+            new Error(
+              `thingd-registry: no matching log line within ${timeoutMs} ms; last lines:\n${lines
+                .slice(-15)
+                .map((l) => JSON.stringify(l))
+                .join("\n")}`,
+            ),
+          );
+        }, timeoutMs);
+        waiters.add(check);
+      });
+    },
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export interface ForeignReply {
+  type?: string;
+  xml?: string;
+  body?: string;
+  exception?: string;
+  fatal?: string;
+}
+
+export interface ForeignClient {
+  iq(to: string, type: "get" | "set", payload: string): Promise<ForeignReply>;
+  chat(to: string, body: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Debian's python3 (which has python3-slixmpp), not whatever python3 is first on PATH. */
+function python(): string {
+  for (const p of ["/usr/bin/python3", "python3"]) {
+    if (spawnSync(p, ["-c", "import slixmpp"]).status === 0) return p;
+  }
+  throw new Error("slixmpp is not installed: run `apt-get install -y python3-slixmpp` (Debian/Ubuntu)");
+}
+
+export async function foreignClient(server: ProsodyServer, user: string): Promise<ForeignClient> {
+  const child = spawn(python(), [FOREIGN_CLIENT, `${user}@localhost`, `${user}-pw`, "127.0.0.1", String(server.c2sPort), server.caFile], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let buf = "";
+  let err = "";
+  const queue: Array<(r: ForeignReply) => void> = [];
+  let ready: (() => void) | undefined;
+  child.stderr.setEncoding("utf8").on("data", (c: string) => {
+    err += c;
+    if (process.env.REGISTRY_E2E_LOGS) appendFileSync(`${process.env.REGISTRY_E2E_LOGS}.${user}`, c);
+  });
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    buf += chunk;
+    let i;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      const r = JSON.parse(buf.slice(0, i)) as ForeignReply & { ready?: boolean };
+      buf = buf.slice(i + 1);
+      if (r.ready) ready?.();
+      else queue.shift()?.(r);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`slixmpp client ${user} did not log in: ${err}`)), 20_000);
+    ready = () => (clearTimeout(t), resolve());
+    child.on("exit", (code) => reject(new Error(`slixmpp client exited (${code}): ${err}`)));
+  });
+  // One command at a time: answers come back in order.
+  let chain: Promise<unknown> = Promise.resolve();
+  const send = (cmd: object): Promise<ForeignReply> => {
+    const run = chain.then(
+      () =>
+        new Promise<ForeignReply>((resolve) => {
+          queue.push(resolve);
+          child.stdin.write(`${JSON.stringify(cmd)}\n`);
+        }),
+    );
+    chain = run.catch(() => undefined);
+    return run;
+  };
+  return {
+    iq: (to, type, payload) => send({ op: "iq", to, type, payload }),
+    async chat(to, body) {
+      const r = await send({ op: "chat", to, body });
+      if (r.body === undefined) throw new Error(`no chat answer: ${JSON.stringify(r)}`);
+      return r.body;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.stdin.write(`${JSON.stringify({ op: "quit" })}\n`);
+      const t = setTimeout(() => child.kill("SIGKILL"), 3_000);
+      await new Promise((r) => child.on("exit", r));
+      clearTimeout(t);
+    },
+  };
+}
