@@ -14,15 +14,21 @@ import { findDriver } from "../../drivers/registry.js";
 import { COMMON_SENSOR_KEYS, defaultErrorMap, sensorMapSchema, show } from "./schema.js";
 import type { ThingConfig } from "./types.js";
 import { resolve } from "./resolve.js";
+import { boardFacts, missingFacts, unknownPlaceholders, PLACEHOLDER_NAMES, type BoardFacts } from "./placeholders.js";
 
 export { cronPeriodMs } from "./resolve.js";
 
 type Segment = string | number;
 type Env = Record<string, string | undefined>;
 
+export interface LoadOptions {
+  /** This board's placeholder values (tests); default: read from the board when a placeholder is used. */
+  facts?: () => BoardFacts;
+}
+
 const PASSWORD_PATH = "xmpp.password";
 
-export async function loadConfig(file: string, env: Env = process.env): Promise<ThingConfig> {
+export async function loadConfig(file: string, env: Env = process.env, opts: LoadOptions = {}): Promise<ThingConfig> {
   const abs = path.resolve(file);
   let text: string;
   try {
@@ -31,11 +37,11 @@ export async function loadConfig(file: string, env: Env = process.env): Promise<
     const problems = [{ file: abs, path: "", message: `cannot read the file: ${fsReason(err)}` }];
     throw new ConfigError(formatProblems(problems), problems, { cause: err });
   }
-  return parseConfig(text, abs, env);
+  return parseConfig(text, abs, env, opts);
 }
 
 /** Sync and pure but for reading `tls.ca` and `password_file`, relative to `file`'s folder. */
-export function parseConfig(text: string, file: string, env: Env = process.env): ThingConfig {
+export function parseConfig(text: string, file: string, env: Env = process.env, opts: LoadOptions = {}): ThingConfig {
   const abs = path.resolve(file);
   const lineCounter = new LineCounter();
   // prettyErrors off: its messages quote the offending source line, which may hold the password.
@@ -70,9 +76,10 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
   const folder = path.dirname(abs);
   const ca = checkCa(data, folder, problems);
   const password = resolvePassword(data, folder, env, problems);
+  const facts = checkPlaceholders(data, opts.facts ?? boardFacts, problems);
 
   if (problems.list.length > 0 || !parsed.success || password === undefined) throw problems.error();
-  return resolve(parsed.data, { file: abs, folder, options, ca, password });
+  return resolve(parsed.data, { file: abs, folder, options, ca, password, facts });
 }
 
 /** `file:line:col path: message`, one problem a line, in file order. */
@@ -268,6 +275,8 @@ function resolvePassword(data: unknown, folder: string, env: Env, problems: Prob
   if (fromEnv) return fromEnv;
   const xmpp = xmppSection(data);
   if (!xmpp) return undefined; // the first pass reports the missing section
+  // Self-provisioning: the password is made up and kept in state_dir (agent/fleet/account.ts).
+  if (xmpp.register === true && xmpp.password === undefined && xmpp.password_file === undefined) return "";
   if (xmpp.password !== undefined) return typeof xmpp.password === "string" && xmpp.password !== "" ? xmpp.password : undefined;
   const pwFile = xmpp.password_file;
   if (pwFile === undefined) {
@@ -287,4 +296,45 @@ function resolvePassword(data: unknown, folder: string, env: Env, problems: Prob
     return undefined;
   }
   return firstLine;
+}
+
+/** Where placeholders may be used: `xmpp.jid`, `xmpp.resource` and `registry.meta` values. */
+function placeholderSites(data: unknown): Array<{ at: Segment[]; text: string }> {
+  const sites: Array<{ at: Segment[]; text: string }> = [];
+  const xmpp = xmppSection(data);
+  for (const key of ["jid", "resource"]) {
+    const v = xmpp?.[key];
+    if (typeof v === "string") sites.push({ at: ["xmpp", key], text: v });
+  }
+  const meta = isMapping(data) && isMapping(data.registry) && isMapping(data.registry.meta) ? data.registry.meta : {};
+  for (const [k, v] of Object.entries(meta)) if (typeof v === "string") sites.push({ at: ["registry", "meta", k], text: v });
+  return sites;
+}
+
+/**
+ * Pass 4c: placeholders name a known fact that this board has. The board is asked only when
+ * a placeholder is used, so a map without any never reads /proc or the network interfaces.
+ */
+function checkPlaceholders(data: unknown, factsOf: () => BoardFacts, problems: Problems): BoardFacts | undefined {
+  const sites = placeholderSites(data).filter((s) => /\{[^{}\s]*\}/.test(s.text));
+  if (sites.length === 0) return undefined;
+  const facts = factsOf();
+  for (const site of sites) {
+    const unknown = unknownPlaceholders(site.text);
+    if (unknown.length > 0) {
+      problems.add(site.at, `unknown placeholder ${unknown.map((n) => `{${n}}`).join(", ")}, expected one of ${PLACEHOLDER_NAMES.map((n) => `{${n}}`).join(" ")}`);
+      continue;
+    }
+    const missing = missingFacts(site.text, facts);
+    if (missing.length > 0) {
+      problems.add(site.at, `placeholder ${missing.map((n) => `{${n}}`).join(", ")} has no value on this board (${missing.map(factSource).join("; ")})`);
+    }
+  }
+  return facts;
+}
+
+function factSource(name: string): string {
+  if (name === "serial") return "no CPU serial, device-tree serial-number or /etc/machine-id";
+  if (name === "mac") return "no network interface with a hardware address";
+  return "the hostname is empty";
 }

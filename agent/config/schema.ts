@@ -106,6 +106,10 @@ const xmppSchema = z.strictObject({
     .min(1, 'expected a resource name like "thingd"').default("thingd"),
   tls: tlsSchema.default({ required: true }),
   keepalive: duration(5_000).default("60s"),
+  register: z.boolean({ error: (iss) => expected("true or false", iss.input) }).default(false)
+    .describe("Create the account by in-band registration (XEP-0077) on first start; the password is generated and kept in state_dir"),
+  invite: z.string({ error: (iss) => expected("an invite token", iss.input) }).min(1).optional()
+    .describe("Pre-authorised registration token (XEP-0401) for servers that register by invitation only"),
 });
 
 const registrySchema = z.strictObject({

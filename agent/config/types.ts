@@ -21,6 +21,8 @@ export interface XmppConfig {
   tls: TlsConfig;
   /** Seconds between keepalive pings to the server (`keepalive`, default 60). */
   keepaliveSeconds: number;
+  /** `register: true`: create the account by XEP-0077 on first start (password kept in state_dir). */
+  register?: { invite?: string };
 }
 
 export type MetaValue = string | number;
