@@ -76,6 +76,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       const config = await load(file, io);
       if (!config) return EXIT_CONFIG;
       io.out(`${config.file}: OK (${config.sensors.length} sensor${config.sensors.length === 1 ? "" : "s"})`);
+      for (const line of (await import("./commands/check-summary.js")).checkSummary(config)) io.out(line);
       return EXIT_OK;
     }
     case "read": {
