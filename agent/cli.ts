@@ -19,7 +19,8 @@ Usage:
   thingd check [-c FILE]                       validate the sensor map; exit 0 or 78
   thingd read  [-c FILE] [--json]              read every sensor once, locally (no XMPP)
   thingd status [-c FILE] [--json]             the running daemon: XMPP, registry, sensors
-  thingd claim  [-c FILE] [--json]             how the owner claims this Thing: iotdisco: URI + QR code, or who owns it
+  thingd claim  [-c FILE] [--json] [--svg F]   how the owner claims this Thing: iotdisco: URI + QR code, or who owns it;
+                                               --svg F also writes a printable label (QR, JID, SN) to F
   thingd unregister [-c FILE]                  uninstall: <unregister/> to the Thing Registry, state UNREGISTERED (KEY kept)
   thingd schema                                print the sensor map's JSON Schema (for editors)
   thingd scan-i2c [BUS]                        addresses answering on /dev/i2c-BUS (default 1), like i2cdetect -y
@@ -52,6 +53,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         config: { type: "string", short: "c", default: DEFAULT_CONFIG },
         "log-level": { type: "string", default: "info" },
         json: { type: "boolean", default: false },
+        svg: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", short: "V", default: false },
       },
@@ -98,7 +100,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     case "status":
       return (await import("./commands/status.js")).statusCommand({ config: file, json: values.json }, io);
     case "claim":
-      return (await import("./commands/claim.js")).claimCommand({ config: file, json: values.json }, io);
+      return (await import("./commands/claim.js")).claimCommand({ config: file, json: values.json, ...(values.svg !== undefined && { svg: values.svg }) }, io);
     case "unregister":
       return (await import("./commands/unregister.js")).unregisterCommand({ config: file }, io);
     case "schema":
