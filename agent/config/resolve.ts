@@ -56,11 +56,14 @@ export function resolve(
     const timeoutMs = entry.timeout !== undefined ? parseDuration(entry.timeout)! : Math.min(periodMs, MAX_DEFAULT_TIMEOUT_MS);
     return { id: entry.id, driver: entry.driver, schedule: sched, timeoutMs, periodMs, options: ctx.options.get(i) };
   });
+  const domain = xmpp.domain ?? xmpp.jid.slice(xmpp.jid.indexOf("@") + 1);
+  const services = xmpp.service === undefined ? [] : typeof xmpp.service === "string" ? [xmpp.service] : [...xmpp.service];
   return {
     file: ctx.file,
     xmpp: {
-      service: xmpp.service,
-      domain: xmpp.domain ?? xmpp.jid.slice(xmpp.jid.indexOf("@") + 1),
+      service: services[0] ?? `xmpp://${domain}:5222`,
+      services,
+      domain,
       jid: xmpp.jid,
       password: ctx.password,
       resource: xmpp.resource,

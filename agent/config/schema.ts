@@ -92,8 +92,15 @@ const tlsSchema = z.strictObject({
     .describe("false allows a plaintext connection (loopback testing only)"),
 });
 
+const SERVICE_WHAT = 'a service URL like "xmpp://example.org:5222" (STARTTLS) or "xmpps://example.org:5223"';
+const serviceUrl = text(SERVICE_WHAT, SERVICE);
 const xmppSchema = z.strictObject({
-  service: text('a service URL like "xmpp://example.org:5222" (STARTTLS) or "xmpps://example.org:5223"', SERVICE),
+  service: z
+    .union([serviceUrl, z.array(serviceUrl, { error: (iss) => expected(`a list of ${SERVICE_WHAT}s`, iss.input) }).min(1, { error: `expected at least one ${SERVICE_WHAT}, got an empty list` })], {
+      error: (iss) => expected(`${SERVICE_WHAT}, or a list of them`, iss.input),
+    })
+    .optional()
+    .describe("One server or a list tried in order (a cluster's nodes); without it, DNS SRV records of the domain, else the domain on port 5222"),
   domain: text('a domain like "example.org"', DOMAIN).optional()
     .describe("Defaults to the JID's domain"),
   jid: bareJid,

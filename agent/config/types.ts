@@ -9,8 +9,10 @@ export interface TlsConfig {
 }
 
 export interface XmppConfig {
-  /** `xmpp://host:port` (STARTTLS) or `xmpps://host:port` (direct TLS). */
+  /** `xmpp://host:port` (STARTTLS) or `xmpps://host:port` (direct TLS): the first configured endpoint, else the domain on 5222. */
   service: string;
+  /** Every configured endpoint, tried in order; empty: found by DNS SRV (transport/endpoints.ts). */
+  services: string[];
   /** XMPP domain; defaults to the JID's domain. The TLS certificate is checked against it. */
   domain: string;
   /** Bare JID of the Thing's account. */
