@@ -22,6 +22,7 @@ import { IEEE_NAMESPACES } from "./protocol/ieee-sensordata.js";
 import { IqRouter } from "./transport/iq-router.js";
 import { DEFAULT_LIMITS, RequestGate } from "./access/gate.js";
 import { Supervisor } from "./transport/supervisor.js";
+import { discoverServices, Endpoints } from "./transport/endpoints.js";
 import type { XmppConnection } from "./transport/connection.js";
 import type { BackoffPolicy } from "./transport/backoff.js";
 import type { HistorySource } from "./history/outcomes.js";
@@ -82,6 +83,7 @@ export class Thing {
         tlsRequired: config.xmpp.tls.required,
       },
       log: o.log.child({ module: "transport" }),
+      endpoints: new Endpoints(config.xmpp.services, () => discoverServices(config.xmpp.domain)),
       keepaliveMs: config.xmpp.keepaliveSeconds * 1000,
       ...(o.backoff ? { backoff: o.backoff } : {}),
       install: (conn) => this.#install(conn),

@@ -8,6 +8,7 @@ import { createConnection, type ConnectionOptions, type XmppConnection } from ".
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff.js";
 import { buildPing } from "../protocol/service-info.js";
 import { serviceAddress, waitForComeback, type ComebackOptions } from "./comeback.js";
+import { Endpoints } from "./endpoints.js";
 
 export type SessionState = "offline" | "connecting" | "online" | "stopped";
 
@@ -21,6 +22,8 @@ export interface SupervisorOptions {
   comeback?: ComebackOptions | false;
   /** Whole-attempt limit (TCP, TLS, SASL, bind). */
   connectTimeoutMs?: number;
+  /** Where to connect; default: `connection.service` alone. */
+  endpoints?: Endpoints;
   /** Install stanza handlers on a new connection (called before it connects). */
   install(conn: XmppConnection): void;
   /** Run on every new session: roster, presence, registration. Errors are logged. */
@@ -35,10 +38,15 @@ export class Supervisor extends EventEmitter {
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
   readonly #log: Logger;
+  readonly #endpoints: Endpoints;
+  /** The endpoint of the current (or last) attempt. */
+  #service: string;
 
   constructor(private readonly options: SupervisorOptions) {
     super();
     this.#log = options.log;
+    this.#endpoints = options.endpoints ?? new Endpoints([options.connection.service], () => Promise.resolve([options.connection.service]));
+    this.#service = options.connection.service;
   }
 
   start(): void {
@@ -81,7 +89,8 @@ export class Supervisor extends EventEmitter {
   async #run(): Promise<void> {
     let attempt = 0;
     while (!this.#stopping) {
-      const conn = createConnection(this.options.connection);
+      this.#service = await this.#endpoints.current();
+      const conn = createConnection({ ...this.options.connection, service: this.#service });
       this.options.install(conn);
       const closed = whenClosed(conn);
       conn.entity.on("error", (err: Error) => this.#log.debug({ err }, "xmpp error event"));
@@ -93,10 +102,11 @@ export class Supervisor extends EventEmitter {
           break;
         }
         attempt = 0;
+        this.#endpoints.succeeded();
         this.current = conn;
         this.connectedSince = new Date();
         this.#setState("online");
-        this.#log.info({ jid: conn.entity.jid?.toString() }, "online");
+        this.#log.info({ jid: conn.entity.jid?.toString(), service: this.#service }, "online");
         const keepalive = this.#keepalive(conn);
         this.options.online(conn).catch((err) => this.#log.error({ err }, "session setup failed"));
         const reason = await closed;
@@ -105,14 +115,17 @@ export class Supervisor extends EventEmitter {
         this.#log.warn({ reason: describe(reason) }, "XMPP connection lost");
       } catch (err) {
         if (this.#stopping) break;
-        this.#log.warn({ err: cleanError(err), service: this.options.connection.service }, "XMPP connect failed");
+        this.#log.warn({ err: cleanError(err), service: this.#service }, "XMPP connect failed");
       } finally {
         if (this.current === conn && !this.#stopping) this.current = undefined;
         if (!this.#stopping) destroy(conn);
       }
       if (this.#stopping) break;
       this.#setState("offline");
-      const delay = backoffDelay(attempt++, this.options.backoff ?? DEFAULT_BACKOFF);
+      // Another endpoint not yet tried since the last session: go there at once (a short random
+      // pause spreads a fleet leaving a dead node); only a whole failed round backs off.
+      const wholeRound = this.#endpoints.failed();
+      const delay = wholeRound ? backoffDelay(attempt++, this.options.backoff ?? DEFAULT_BACKOFF) : Math.round(Math.random() * 250);
       this.#log.info({ delayMs: delay, attempt }, "reconnecting");
       await this.#pause(delay);
     }
@@ -121,7 +134,7 @@ export class Supervisor extends EventEmitter {
   /** Sleep out the backoff, cut short by stop() or by the server coming back (./comeback.ts). */
   async #pause(delay: number): Promise<void> {
     const abort = new AbortController();
-    const address = this.options.comeback === false ? undefined : serviceAddress(this.options.connection.service);
+    const address = this.options.comeback === false ? undefined : serviceAddress(this.#service);
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, delay);
       this.#wake = () => {
@@ -131,7 +144,7 @@ export class Supervisor extends EventEmitter {
       if (!address) return;
       void waitForComeback(address, abort.signal, this.options.comeback || {}).then((back) => {
         if (!back) return;
-        this.#log.info({ service: this.options.connection.service }, "server accepts connections again");
+        this.#log.info({ service: this.#service }, "server accepts connections again");
         this.#wake?.();
       });
     });
