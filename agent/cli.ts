@@ -7,6 +7,7 @@ import { loadConfig } from "./config/load.js";
 import type { ThingConfig } from "./config/types.js";
 import { createLogger } from "./log.js";
 import { VERSION } from "./version.js";
+import { printConfigError, type Io } from "./commands/io.js";
 // Commands are imported when run: `thingd run` (the service) should not load what only the
 // other commands need (start-up time and RSS are measured by `npm run bench`, docs/benchmarks.md).
 
@@ -35,11 +36,6 @@ Options:
 Exit codes: 0 ok; 1 runtime failure (read: a sensor failed; status: daemon not running);
 2 status: running but degraded (offline or a sensor failing); 64 bad usage; 78 invalid config.
 Environment: THINGD_PASSWORD overrides xmpp.password / xmpp.password_file.`;
-
-export interface Io {
-  out(line: string): void;
-  err(line: string): void;
-}
 
 const stdio: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
 
@@ -124,8 +120,7 @@ async function load(file: string, io: Io): Promise<ThingConfig | undefined> {
     return await loadConfig(file);
   } catch (err) {
     if (err instanceof ConfigError) {
-      io.err(`thingd: invalid config (${err.problems.length || 1} problem${err.problems.length === 1 ? "" : "s"}):`);
-      io.err(err.message);
+      printConfigError(io, err);
       return undefined;
     }
     throw err;

@@ -178,7 +178,7 @@ export class Thing {
           const refused = this.gate.check(stanza); // strangers and floods, before any parsing
           if (refused) return void (await conn.entity.send(refused));
           const out = await this.#router.dispatch(stanza);
-          if (!out) return next();
+          if (!out) return await next();
           if (out.send.length === 1) await conn.entity.send(out.send[0]!);
           else if (out.send.length > 1) await conn.entity.sendMany(out.send); // one socket write
           out.after?.();

@@ -2,6 +2,7 @@
 // (or fixed). Used by the demo and the tests; it can be made to fail or hang on demand.
 import { existsSync } from "node:fs";
 import { z } from "zod";
+import { sleep } from "./sleep.js";
 import { UNITS, type DriverDefinition, type Field, type Sensor } from "./types.js";
 
 const fieldSchema = z
@@ -52,21 +53,6 @@ export function step(current: number, min: number, max: number, r: number): numb
 
 function isFailing(fail: boolean | string): boolean {
   return typeof fail === "string" ? existsSync(fail) : fail;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 export const simulated: DriverDefinition<SimulatedConfig> = {

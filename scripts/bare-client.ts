@@ -18,7 +18,7 @@ conn.middleware.use(async (ctx: { stanza: Element }, next: () => Promise<unknown
   return undefined;
 });
 conn.entity.on("error", () => {});
-process.on("SIGTERM", () => void conn.entity.stop().finally(() => process.exit(0)));
+process.on("SIGTERM", () => void conn.entity.stop().catch(() => undefined).finally(() => process.exit(0)));
 await conn.entity.start();
 await conn.entity.send(xml("presence", {}));
 process.stdout.write("ready\n");

@@ -2,6 +2,7 @@
 // default Prosody and on one with network_settings = { nagle = false } (TCP_NODELAY): thingd with
 // 10 and 1,000 simulated nodes × 5 fields, and the do-nothing responder writing the same payload
 // canned (the floor). Separates what Nagle + delayed ACK cost from what thingd costs.
+import { setTimeout as sleep } from "node:timers/promises";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,7 +15,6 @@ import { localXmppSection } from "./lib/sensor-map-yaml.js";
 
 const MAIN = fileURLToPath(new URL("../agent/main.js", import.meta.url));
 const DUMMY = fileURLToPath(new URL("./dummy-responder.js", import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 function sensorsYaml(n: number): string {

@@ -2,6 +2,7 @@
 // benchmark, for iterating on start-up time: process spawn → answers a ping to its full JID,
 // thingd vs the bare client, alternated; prints every sample and the p50s.
 // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles each thingd start.
+import { setTimeout as sleep } from "node:timers/promises";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -15,7 +16,6 @@ import { localXmppSection } from "./lib/sensor-map-yaml.js";
 
 const MAIN = process.env.BENCH_THINGD_MAIN ?? fileURLToPath(new URL("../agent/main.js", import.meta.url));
 const BARE = fileURLToPath(new URL("./bare-client.js", import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 async function stopChild(child: ChildProcess): Promise<void> {

@@ -6,6 +6,7 @@
 //   - a bare xmpp.js client answering pings (scripts/bare-client.ts), for memory and start-up.
 // Options: --quick (short runs), --n (sequential samples), --total (rate-test requests),
 // --soak (readouts in the memory soak), --cpu-seconds, --inflight.
+import { setTimeout as sleep } from "node:timers/promises";
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -31,7 +32,6 @@ interface Row {
   pass: boolean | undefined;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 function sensorsYaml(n: number, fieldsPerSensor: number, every: string): string {

@@ -75,7 +75,7 @@ conn.entity.on("error", () => {});
 function escapeAttr(s: string): string {
   return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll("'", "&apos;").replaceAll('"', "&quot;");
 }
-process.on("SIGTERM", () => void conn.entity.stop().finally(() => process.exit(0)));
+process.on("SIGTERM", () => void conn.entity.stop().catch(() => undefined).finally(() => process.exit(0)));
 await conn.entity.start();
 await conn.entity.send(xml("presence", {}));
 process.stdout.write("ready\n");

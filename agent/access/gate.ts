@@ -3,7 +3,7 @@
 // held to its token bucket (resource-constraint, type wait: "try again later", RFC 6120 §8.3.3.18).
 // Only the attributes and the child's namespace are looked at, so a hostile payload costs nothing.
 import type { Element } from "@xmpp/xml";
-import { bareJid } from "./policy.js";
+import { bareJid } from "./bare-jid.js";
 import { buildRejected, readableSeqnr } from "../protocol/sensordata.js";
 import { buildIqError } from "../protocol/stanza-error.js";
 import { NS_CONTROL, NS_IEEE_SENSORDATA, NS_IEEE_SENSORDATA_ALIASES, NS_SENSORDATA } from "../protocol/ns.js";

@@ -2,28 +2,10 @@
 // (2) else the provisioning server, when one is configured (XEP-0324, answers may narrow the
 // request); (3) else the configured readers (reading only). Compared on bare JIDs,
 // case-insensitively in local and domain.
-import { jid as parseJid } from "@xmpp/jid";
 import type { ProvisioningAnswer, ReadQuestion, Tokens } from "../protocol/provisioning.js";
 import type { NodeRef } from "../protocol/sensordata.js";
+import { bareJid } from "./bare-jid.js";
 import type { ProvisioningClient } from "./provisioning.js";
-
-// Parsing a JID (with XEP-0106 escaping detection) is the costliest step of an access check
-// on the readout hot path; requesters are few, so remember recent answers.
-const cache = new Map<string, string>();
-const CACHE_MAX = 1024;
-
-export function bareJid(address: string): string {
-  let bare = cache.get(address);
-  if (bare !== undefined) return bare;
-  try {
-    bare = parseJid(address).bare().toString().toLowerCase();
-  } catch {
-    bare = "";
-  }
-  if (cache.size >= CACHE_MAX) cache.clear();
-  cache.set(address, bare);
-  return bare;
-}
 
 /** Whether a readout may go ahead; `nodes`/`fieldNames` narrow it (undefined = as requested). */
 export type ReadDecision = { allowed: false } | { allowed: true; nodes?: string[]; fieldNames?: string[] };

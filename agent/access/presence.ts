@@ -4,7 +4,8 @@
 // owner often asks first, and is approved the moment the claim lands.
 import type { Logger } from "pino";
 import { xml, type Element } from "@xmpp/xml";
-import { bareJid, type AccessPolicy } from "./policy.js";
+import { bareJid } from "./bare-jid.js";
+import type { AccessPolicy } from "./policy.js";
 
 /** Requests kept while unclaimed (the oldest is forgotten beyond this). */
 const MAX_HELD = 64;
@@ -44,7 +45,9 @@ export class Subscriptions {
     this.#held.clear();
     for (const jid of held) {
       const ok = jid === owner || this.o.access.canRead(jid);
-      void this.o.send(xml("presence", { type: ok ? "subscribed" : "unsubscribed", to: jid }));
+      void this.o.send(xml("presence", { type: ok ? "subscribed" : "unsubscribed", to: jid })).catch((err: unknown) => {
+        this.o.log.warn({ err, to: jid }, "could not answer a held presence subscription request");
+      });
       this.o.log.info({ from: jid, allowed: ok }, "held presence subscription request settled by the claim");
     }
   }

@@ -5,7 +5,7 @@
 import type { Logger } from "pino";
 import { xml, type Element } from "@xmpp/xml";
 import { ProtocolError } from "../errors.js";
-import { bareJid } from "./policy.js";
+import { bareJid } from "./bare-jid.js";
 import { NS_ROSTER } from "../protocol/ns.js";
 import {
   buildCanControl,

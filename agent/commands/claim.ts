@@ -5,7 +5,7 @@
 // file) or no registry is configured or discovered; 78 invalid sensor map.
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Io } from "../cli.js";
+import { printConfigError, type Io } from "./io.js";
 import { boardSerial, type BoardPaths } from "../ownership/board.js";
 import { renderQr } from "../ownership/claim-qr.js";
 import { loadConfig } from "../config/load.js";
@@ -36,8 +36,6 @@ export async function readStateReadOnly(stateDir: string): Promise<ThingState | 
   return undefined;
 }
 
-export { renderQr };
-
 export async function claimCommand(opts: ClaimOptions, io: Io): Promise<number> {
   let config: ThingConfig;
   try {
@@ -46,8 +44,7 @@ export async function claimCommand(opts: ClaimOptions, io: Io): Promise<number> 
     config = await loadConfig(opts.config, { ...process.env, THINGD_PASSWORD: "unused-by-claim" });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    io.err(`thingd: invalid config (${err.problems.length || 1} problem${err.problems.length === 1 ? "" : "s"}):`);
-    io.err(err.message);
+    printConfigError(io, err);
     return EXIT_CONFIG;
   }
 

@@ -2,7 +2,7 @@
 // (/dev/serial0 is the Pi's header UART whatever the model; /dev/serial/by-id/* survives
 // replugging a USB adapter into another port). Exit codes: 0 listed (even none), 1 the ports
 // could not be enumerated (the links found are still printed).
-import type { Io } from "../cli.js";
+import type { Io } from "./io.js";
 import { EXIT_FAILURE, EXIT_OK } from "../errors.js";
 import { listSerialPorts, type SerialPortEntry, type SerialPortList } from "../../drivers/bus/serial-list.js";
 import { formatTable } from "./table.js";

@@ -1,7 +1,7 @@
 // `thingd scan-i2c [bus]`: which addresses answer on /dev/i2c-<bus> (default 1, the header
 // pins 3/5 of a Pi), printed as `i2cdetect -y <bus>` does, so a wiring check needs no
 // i2c-tools. Exit codes: 0 scanned, 1 the bus could not be opened or probed, 64 bad bus number.
-import type { Io } from "../cli.js";
+import type { Io } from "./io.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "../errors.js";
 import { openI2cBus } from "../../drivers/bus/i2c.js";
 import type { I2cBus } from "../../drivers/bus/types.js";

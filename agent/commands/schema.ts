@@ -2,7 +2,7 @@
 //   thingd schema > sensors.schema.json
 //   # yaml-language-server: $schema=./sensors.schema.json   (first line of sensors.yaml)
 // The same text ships as schema/sensor-map.schema.json. Exit 0.
-import type { Io } from "../cli.js";
+import type { Io } from "./io.js";
 import { EXIT_OK } from "../errors.js";
 import { sensorMapJsonSchemaText } from "../config/json-schema.js";
 

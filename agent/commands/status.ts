@@ -7,7 +7,7 @@
 //   2   the daemon runs but is degraded: XMPP not online, a sensor's latest read failed, or
 //       it accepted the connection but did not answer in time (event loop stuck)
 //   78  the sensor map is invalid (state_dir comes from it)
-import type { Io } from "../cli.js";
+import { printConfigError, type Io } from "./io.js";
 import { loadConfig } from "../config/load.js";
 import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from "../errors.js";
 import { isHealthy } from "../ops/status.js";
@@ -36,8 +36,7 @@ export async function statusCommand(opts: StatusOptions, io: Io): Promise<number
     stateDir = (await loadConfig(opts.config, { ...process.env, THINGD_PASSWORD: "unused-by-status" })).stateDir;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    io.err(`thingd: invalid config (${err.problems.length || 1} problem${err.problems.length === 1 ? "" : "s"}):`);
-    io.err(err.message);
+    printConfigError(io, err);
     return EXIT_CONFIG;
   }
   const result = await readStatus(stateDir, opts.timeoutMs);

@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { pino } from "pino";
 import { xml, type Element } from "@xmpp/xml";
-import type { Io } from "../cli.js";
+import { printConfigError, type Io } from "./io.js";
 import { loadConfig } from "../config/load.js";
 import type { ThingConfig } from "../config/types.js";
 import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from "../errors.js";
@@ -26,8 +26,7 @@ export async function unregisterCommand(opts: UnregisterOptions, io: Io): Promis
     config = await loadConfig(opts.config);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    io.err(`thingd: invalid config (${err.problems.length || 1} problem${err.problems.length === 1 ? "" : "s"}):`);
-    io.err(err.message);
+    printConfigError(io, err);
     return EXIT_CONFIG;
   }
   const previous = await readStateReadOnly(config.stateDir);

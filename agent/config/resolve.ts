@@ -28,7 +28,7 @@ export function cronPeriodMs(expression: string): number {
     const [a, b] = task.getNextRuns(2);
     return a && b ? b.getTime() - a.getTime() : 60_000;
   } finally {
-    void task.destroy();
+    void Promise.resolve(task.destroy()).catch(() => undefined); // an unstarted task has nothing to fail
   }
 }
 

@@ -5,7 +5,7 @@
 import type { Logger } from "pino";
 import { xml, type Element } from "@xmpp/xml";
 import { ProtocolError } from "../errors.js";
-import { bareJid } from "../access/policy.js";
+import { bareJid } from "../access/bare-jid.js";
 import type { StateStore } from "./state.js";
 import {
   buildRegister,
@@ -157,7 +157,11 @@ export class Registration {
     await this.o.store.update({ status: "REMOVED" });
     this.o.log.info("removed from the registry's searches; no more updates");
     const registry = this.registry;
-    if (registry) setImmediate(() => void this.#contact.unfriend(registry));
+    if (registry) {
+      setImmediate(() => {
+        void this.#contact.unfriend(registry).catch((err: unknown) => this.o.log.warn({ err, registry }, "could not unsubscribe from the Thing Registry"));
+      });
+    }
     return undefined;
   };
 
@@ -166,7 +170,11 @@ export class Registration {
     this.#fromRegistry(from);
     const owner = await this.#forgetOwner();
     this.o.log.info({ owner }, "disowned; registering again");
-    setImmediate(() => void this.#rosterRemove(owner).then(() => this.ensureRegistered()));
+    setImmediate(() => {
+      void this.#rosterRemove(owner)
+        .then(() => this.ensureRegistered())
+        .catch((err: unknown) => this.o.log.error({ err }, "registering again after being disowned failed"));
+    });
     return undefined;
   };
 
@@ -238,7 +246,9 @@ export class Registration {
       const owner = await this.#forgetOwner();
       log.info({ owner }, "disowned (update result); registering again");
       await this.#rosterRemove(owner);
-      setImmediate(() => void this.ensureRegistered());
+      setImmediate(() => {
+        void this.ensureRegistered().catch((err: unknown) => this.o.log.error({ err }, "registering again after being disowned failed"));
+      });
       return false;
     }
     await store.update({ sentTags: mergeTags(store.state.sentTags ?? {}, changes) });

@@ -4,7 +4,7 @@
 // removed. A component registry needs none of this.
 import type { Logger } from "pino";
 import { xml, type Element } from "@xmpp/xml";
-import { bareJid } from "../access/policy.js";
+import { bareJid } from "../access/bare-jid.js";
 
 type PresenceWaiter = { from: string; type: string; resolve: (ok: boolean) => void };
 
@@ -45,7 +45,11 @@ export class RegistryContact {
     if (!registry.includes("@")) return;
     const bare = bareJid(registry);
     if (!this.#friends.has(bare)) {
-      const approved = await this.#wait(bare, "subscribed", () => void this.send(xml("presence", { type: "subscribe", to: bare })));
+      const approved = await this.#wait(bare, "subscribed", () => {
+        void this.send(xml("presence", { type: "subscribe", to: bare })).catch((err: unknown) => {
+          this.log.warn({ err, registry: bare }, "could not send the presence subscription to the Thing Registry");
+        });
+      });
       if (approved) {
         this.#friends.add(bare);
         this.log.info({ registry: bare }, "befriended the Thing Registry");

@@ -84,7 +84,7 @@ export class SensorDataService {
 
     const session: Session = { cancelled: false };
     this.#sessions.set(key, session);
-    return { send: [buildIqResult(stanza, dialect.accepted(id))], after: () => void this.#run(dialect, from, parsed, nodes, key, session) };
+    return { send: [buildIqResult(stanza, dialect.accepted(id))], after: () => void this.#run(dialect, from, parsed, nodes, key, session).catch((err: unknown) => this.log.error({ err, from, id }, "readout failed")) };
   }
 
   /** <cancel> in any dialect: seqnr → <cancelled>, IEEE → empty result; unknown → item-not-found. */
@@ -114,7 +114,7 @@ export class SensorDataService {
     this.#sessions.set(key, session);
     session.timer = setTimeout(() => {
       if (session.cancelled) return;
-      void this.send([dialect.started(from, parsed.id)]).then(() => this.#run(dialect, from, parsed, nodes, key, session));
+      void this.send([dialect.started(from, parsed.id)]).then(() => this.#run(dialect, from, parsed, nodes, key, session)).catch((err: unknown) => this.log.error({ err, from, id: parsed.id }, "queued readout failed"));
     }, delay);
     this.log.debug({ from, id: parsed.id, dialect: dialect.name, delayMs: delay }, "readout queued");
     return { send: [buildIqResult(stanza, dialect.accepted(parsed.id, true))] };

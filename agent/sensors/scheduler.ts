@@ -17,7 +17,7 @@ export function lastActivity(): number {
   return lastPollStart;
 }
 
-/** Time from `now` to the next multiple of `periodMs` after a small stagger, pure for tests. */
+/** Time from `now` until `periodMs` after the last start (0 when that is already past); pure for tests. */
 export function nextDelay(periodMs: number, lastStart: number, now: number): number {
   return Math.max(0, lastStart + periodMs - now);
 }
@@ -33,7 +33,11 @@ export async function schedulePoller(poller: Poller, schedule: Schedule, log: Lo
     const cron = await import("node-cron");
     const task = cron.schedule(schedule.expression, run, { noOverlap: true, name: poller.id });
     run();
-    return { stop: () => void task.stop() };
+    return {
+      stop: () => {
+        void Promise.resolve(task.stop()).catch((err: unknown) => log.warn({ err, sensor: poller.id }, "could not stop the cron task"));
+      },
+    };
   }
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;

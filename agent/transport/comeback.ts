@@ -5,6 +5,7 @@
 // Only a *down* server is watched: if the port already accepts when the wait begins, the last
 // failure was something else (auth, TLS, a stream error) and the normal backoff applies.
 import net from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
 
 export interface ServerAddress {
   host: string;
@@ -70,14 +71,7 @@ export async function waitForComeback(addr: ServerAddress, signal: AbortSignal, 
   return false;
 }
 
+/** Sleep `ms`, or less when `signal` aborts (which resolves: the caller checks `signal.aborted`). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
+  return delay(ms, undefined, { signal }).catch(() => undefined);
 }

@@ -7,7 +7,7 @@
 // rejection — a chaos test saw exactly that after a server restart. This is the same request on
 // the same caller (its middleware still routes the reply to the Deferred), with the Deferred
 // observed from the start.
-import { Deferred, timeout as withTimeout } from "@xmpp/events";
+import { Deferred, timeout } from "@xmpp/events";
 import xid from "@xmpp/id";
 import type { Element } from "@xmpp/xml";
 
@@ -15,13 +15,14 @@ interface Caller {
   handlers: Map<string, Deferred<Element>>;
 }
 
-interface Sender {
+interface StanzaWriter {
   send(stanza: Element): Promise<unknown>;
 }
 
-export type IqRequest = (stanza: Element, timeoutMs?: number) => Promise<Element>;
+/** Send an IQ get/set and resolve with its result (an error reply or the timeout rejects). */
+export type IqCall = (stanza: Element, timeoutMs?: number) => Promise<Element>;
 
-export function safeIqRequest(caller: Caller, entity: Sender): IqRequest {
+export function safeIqRequest(caller: Caller, entity: StanzaWriter): IqCall {
   return async (stanza, timeoutMs = 30_000) => {
     const id = (stanza.attrs.id ??= xid());
     const deferred = new Deferred<Element>();
@@ -29,7 +30,7 @@ export function safeIqRequest(caller: Caller, entity: Sender): IqRequest {
     caller.handlers.set(id, deferred);
     try {
       await entity.send(stanza);
-      return await withTimeout(deferred.promise, timeoutMs);
+      return await timeout(deferred.promise, timeoutMs);
     } catch (err) {
       caller.handlers.delete(id);
       throw err;

@@ -146,7 +146,7 @@ export class Supervisor extends EventEmitter {
         if (!back) return;
         this.#log.info({ service: this.#service }, "server accepts connections again");
         this.#wake?.();
-      });
+      }, () => undefined); // it only probes and sleeps: nothing to reject, but never unhandled
     });
     abort.abort();
     this.#wake = undefined;

@@ -6,6 +6,7 @@
 import type { Logger } from "pino";
 import { I2C_NOT_INSTALLED, i2cError } from "./i2c.js";
 import type { I2cDevice, I2cOptions, I2cRaw } from "./types.js";
+import { sleep } from "../sleep.js";
 
 /** The subset of i2c-bus 5's PromisifiedBus used here (the fake in test/fakes/i2c-bus.ts implements it). */
 export interface PromisifiedBusLike {
@@ -94,6 +95,7 @@ const RETRYABLE = new Set(["EIO", "EREMOTEIO"]);
 
 /** A raw call that did not settle in time (code "ETIMEDOUT"); not retried. */
 export class I2cTimeoutError extends Error {
+  override name = "I2cTimeoutError";
   readonly code = "ETIMEDOUT";
 }
 
@@ -107,21 +109,6 @@ function codeOf(err: unknown): string | undefined {
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 function abortPromise(signal: AbortSignal): Promise<never> {

@@ -270,7 +270,7 @@ function abortable(p: Promise<void>, signal: AbortSignal): Promise<void> {
     p.then(() => {
       signal.removeEventListener("abort", onAbort);
       resolve();
-    });
+    }, reject);
   });
 }
 

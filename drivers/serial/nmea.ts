@@ -36,7 +36,9 @@ export interface RmcSentence {
 
 export type NmeaSentence = GgaSentence | RmcSentence;
 
-export class NmeaChecksumError extends Error {}
+export class NmeaChecksumError extends Error {
+  override name = "NmeaChecksumError";
+}
 
 /** XOR of the characters between "$" and "*" (NMEA 0183 §5.2.1.1). */
 export function nmeaChecksum(body: string): number {

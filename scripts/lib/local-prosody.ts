@@ -3,6 +3,7 @@
 // Every server gets its own mkdtemp directory holding a tiny CA + leaf certificate for
 // "localhost", a generated prosody.cfg.lua, the data directory, the pidfile and the log.
 // Prosody runs in the foreground (-F) as a child of the test process.
+import { setTimeout as sleep } from "node:timers/promises";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { constants as fsConstants, rmSync } from "node:fs";
@@ -297,12 +298,11 @@ function probeC2s(port: number, timeoutMs: number): Promise<string> {
   });
 }
 
-
 /** Prosody does not exit when a port is taken; it logs this (also to the console sink) and carries on. */
 const PORT_IN_USE = /Failed to open server port/;
-class PortInUseError extends Error {}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+class PortInUseError extends Error {
+  override name = "PortInUseError";
+}
 
 export async function startProsody(opts: StartProsodyOptions = {}): Promise<ProsodyServer> {
   const [prosodyBin, prosodyctlBin] = await Promise.all([which("prosody"), which("prosodyctl")]);

@@ -93,7 +93,10 @@ export async function startProvisioning(server: ProsodyServer, opts: { domain?: 
     const type = stanza.attrs.type;
     if (type === "result" || type === "error") {
       const resolve = pending.get(stanza.attrs.id ?? "");
-      if (resolve) (pending.delete(stanza.attrs.id ?? ""), resolve(stanza));
+      if (resolve) {
+        pending.delete(stanza.attrs.id ?? "");
+        resolve(stanza);
+      }
       return;
     }
     const child = stanza.getChildElements()[0];

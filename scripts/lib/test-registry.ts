@@ -227,16 +227,19 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
     errors.push(err);
   });
 
-  const send = (el: Element) =>
-    entity.send(el).catch((err: Error) => {
-      errors.push(err);
-    });
+  // A failed send is recorded in `errors`, never an unhandled rejection.
+  const record = (err: Error) => {
+    errors.push(err);
+  };
+  const send = (el: Element): Promise<void> => entity.send(el).catch(record);
+  /** Fire-and-forget send. */
+  const post = (el: Element): void => {
+    entity.send(el).catch(record);
+  };
 
-  const reply = (iq: Element, payload?: Element) =>
-    send(xml("iq", { type: "result", id: iq.attrs.id, to: iq.attrs.from, from: self }, payload));
+  const reply = (iq: Element, payload?: Element) => post(xml("iq", { type: "result", id: iq.attrs.id, to: iq.attrs.from, from: self }, payload));
 
-  const replyError = (iq: Element, error: Element) =>
-    send(xml("iq", { type: "error", id: iq.attrs.id, to: iq.attrs.from, from: self }, error));
+  const replyError = (iq: Element, error: Element) => post(xml("iq", { type: "error", id: iq.attrs.id, to: iq.attrs.from, from: self }, error));
 
   const readTags = (el: Element) => {
     const tags: Record<string, RegistrationTag> = {};
@@ -251,11 +254,11 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
   const onUpdate = (iq: Element, update: Element) => {
     const from = iq.attrs.from ?? "";
     updates.push({ from, tags: readTags(update), stanza: iq });
-    if (updateReply === "item-not-found") void replyError(iq, stanzaError("cancel", "item-not-found"));
+    if (updateReply === "item-not-found") replyError(iq, stanzaError("cancel", "item-not-found"));
     else if (updateReply === "disowned") {
       owners.delete(bare(from));
-      void reply(iq, xml("disowned", { xmlns: ns }));
-    } else void reply(iq);
+      reply(iq, xml("disowned", { xmlns: ns }));
+    } else reply(iq);
     notify();
   };
 
@@ -266,7 +269,7 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
     registrations.push(record);
 
     const claimed = owners.get(bare(from));
-    void reply(
+    reply(
       iq,
       claimed
         ? xml("claimed", { xmlns: ns, jid: claimed.owner, public: claimed.isPublic ? "true" : "false" })
@@ -287,12 +290,12 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
     const children = iq.getChildElements();
     const child = children[0];
     if (children.length !== 1 || !child) {
-      void replyError(iq, stanzaError("modify", "bad-request", "an IQ request must have exactly one child"));
+      replyError(iq, stanzaError("modify", "bad-request", "an IQ request must have exactly one child"));
       return;
     }
     const childNs = child.attrs.xmlns;
     if (type === "get" && child.name === "query" && childNs === NS_DISCO_INFO) {
-      void reply(
+      reply(
         iq,
         xml(
           "query",
@@ -305,7 +308,7 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
       return;
     }
     if (type === "get" && child.name === "query" && childNs === NS_DISCO_ITEMS) {
-      void reply(iq, xml("query", { xmlns: NS_DISCO_ITEMS, node: child.attrs.node }));
+      reply(iq, xml("query", { xmlns: NS_DISCO_ITEMS, node: child.attrs.node }));
       return;
     }
     if (type === "set" && child.name === "register" && childNs === ns) {
@@ -318,11 +321,11 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
     }
     if (type === "set" && child.name === "unregister" && childNs === ns) {
       unregistrations.push(iq.attrs.from ?? "");
-      void reply(iq);
+      reply(iq);
       notify();
       return;
     }
-    void replyError(iq, stanzaError("cancel", "service-unavailable"));
+    replyError(iq, stanzaError("cancel", "service-unavailable"));
   };
 
   entity.on("stanza", (stanza: Element) => {
@@ -331,7 +334,7 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
         presences.push(stanza);
         // JID-registry mode: approve every subscription (the Thing befriends us first, §2.1).
         if (account && stanza.attrs.type === "subscribe" && stanza.attrs.from) {
-          void send(xml("presence", { type: "subscribed", to: bare(stanza.attrs.from) }));
+          post(xml("presence", { type: "subscribed", to: bare(stanza.attrs.from) }));
         }
         notify();
         return;
@@ -352,12 +355,12 @@ export async function startRegistry(server: ProsodyServer, opts: StartRegistryOp
         onRequest(stanza);
         return;
       }
-      void replyError(stanza, stanzaError("modify", "bad-request", `bad iq type ${String(type)}`));
+      replyError(stanza, stanzaError("modify", "bad-request", `bad iq type ${String(type)}`));
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       errors.push(e);
       if (stanza.name === "iq" && (stanza.attrs.type === "get" || stanza.attrs.type === "set")) {
-        void replyError(stanza, stanzaError("cancel", "internal-server-error", `test registry: ${e.message}`));
+        replyError(stanza, stanzaError("cancel", "internal-server-error", `test registry: ${e.message}`));
       }
     }
   });

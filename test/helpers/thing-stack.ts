@@ -62,7 +62,7 @@ export interface TearDownParts {
 /** Stops what there is (beforeAll may have failed half-way): clients, thingd (SIGKILL), components, Prosody; removes the dir. */
 export async function tearDown(p: TearDownParts): Promise<void> {
   if (p.clients instanceof ClientPool) await p.clients.stopAll();
-  else await Promise.allSettled((p.clients ?? []).map((c) => c?.stop()));
+  else await Promise.allSettled((p.clients ?? []).flatMap((c) => (c ? [c.stop()] : [])));
   await p.agent?.stop("SIGKILL");
   for (const c of p.components ?? []) await c?.stop();
   await p.server?.stop();

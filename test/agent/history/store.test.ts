@@ -180,7 +180,10 @@ describe("HistoryStore", () => {
       clock.now = T0 + i * 7 * 60_000 + Math.floor(rnd() * 60_000); // ~2 weeks
       a.append("room", [temp(Math.round(rnd() * 4000) / 100, clock.now, 2), { type: "boolean", name: "door", value: rnd() > 0.5, timestamp: new Date(clock.now) }]);
       if (i % 25 === 0) a.flush();
-      if (i === 1500) (a.close(), (a = open(dir, clock, { maxBytes: 256 * 1024 })));
+      if (i === 1500) {
+        a.close();
+        a = open(dir, clock, { maxBytes: 256 * 1024 });
+      }
     }
     expect(a.segmentCount).toBeGreaterThan(2);
     expect(a.buffered).toBeGreaterThan(0); // the unflushed tail counts too

@@ -37,10 +37,11 @@ describe("waitForComeback", () => {
   it("wakes shortly after a down server starts accepting", async () => {
     const port = await freePort();
     const t = performance.now();
-    setTimeout(() => void listen(port), 600);
+    const late = new Promise<number>((resolve) => setTimeout(() => resolve(listen(port)), 600));
     const back = await waitForComeback({ host: "127.0.0.1", port }, new AbortController().signal, { intervalMs: 100, spreadMs: 100 });
     const took = performance.now() - t;
     expect(back).toBe(true);
+    expect(await late).toBe(port);
     expect(took).toBeGreaterThanOrEqual(600);
     expect(took).toBeLessThan(1_200);
   });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino, type Logger } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { BusFactory, SerialLink } from "../../../drivers/bus/types.js";
+import type { BusFactory } from "../../../drivers/bus/types.js";
 import { buildFrame, decodeFrame, FrameParser, pms5003, type Pms5003Values } from "../../../drivers/serial/pms5003.js";
 import type { Field, Sensor } from "../../../drivers/types.js";
 import { PtyEmulator, startPtyPair, type PtyPair } from "../../fakes/pty.js";
