@@ -46,7 +46,8 @@ export async function runDaemon(configured: ThingConfig, log: Logger): Promise<n
   }
   if (config.xmpp.register) {
     const abort = new AbortController();
-    const aborted = stopped.then(() => abort.abort());
+    // A stop while waiting to retry the registration ends the wait.
+    stopped.then(() => abort.abort(), () => {});
     try {
       config = await provisionAccount(config, log.child({ module: "account" }), {
         ...(ca !== undefined && { ca }),
@@ -64,7 +65,6 @@ export async function runDaemon(configured: ThingConfig, log: Logger): Promise<n
       if (abort.signal.aborted) return EXIT_OK; // stopped while waiting to retry
       throw err;
     }
-    void aborted;
   }
   const store = new StateStore(config.stateDir, log.child({ module: "state" }));
   await store.load();

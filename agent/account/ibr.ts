@@ -69,7 +69,7 @@ export async function registerOnce(opts: RegisterAttempt): Promise<RegisterResul
   const onError = (err: Error) => fail(err);
   entity.on("error", onError);
   // start() waits for "online", which a stream that never authenticates does not reach.
-  const started = entity.start().catch((err: unknown) => fail(err as Error));
+  entity.start().catch((err: unknown) => fail(err as Error));
   try {
     return await Promise.race([
       outcome,
@@ -81,6 +81,5 @@ export async function registerOnce(opts: RegisterAttempt): Promise<RegisterResul
     entity.removeListener("error", onError);
     entity.on("error", () => {}); // late socket errors of a stream we are dropping
     await Promise.race([entity.stop().catch(() => undefined), sleep(2_000, undefined, { ref: false })]);
-    void started;
   }
 }
