@@ -1,6 +1,6 @@
 // One in-band registration attempt (XEP-0077 §3.1) on a stream of its own: connect, STARTTLS
 // (verified like the Thing's own session), then — before any authentication — the optional
-// XEP-0401 preauth token and the registration itself; then close. docs/protocol.md "Accounts".
+// XEP-0401 preauth token and the registration itself; then close. docs/fleets.md "Accounts".
 import { Client } from "@xmpp/client-core";
 import tcp from "@xmpp/tcp";
 import _middleware from "@xmpp/middleware";

@@ -1,5 +1,5 @@
 // In-band registration (XEP-0077 §3.1) and pre-authenticated registration tokens
-// (XEP-0401 §5, `urn:xmpp:pars:0`), as pure builders and parsers. docs/protocol.md "Accounts".
+// (XEP-0401 §5, `urn:xmpp:pars:0`), as pure builders and parsers. docs/fleets.md "Accounts".
 import { xml, type Element } from "@xmpp/xml";
 
 export const NS_REGISTER = "jabber:iq:register";

@@ -1,5 +1,5 @@
 // STARTTLS (RFC 6120 §5) for a pre-authentication stream, verifying the server against the
-// system store plus the configured CA and the XMPP domain (docs/pitfalls.md "xmpp.js":
+// system store plus the configured CA and the XMPP domain (docs/fleets.md "TLS before registering":
 // @xmpp/starttls would upgrade with the server name only, so the extra CA never reaches it).
 import net from "node:net";
 import * as tlsModule from "node:tls";
