@@ -30,6 +30,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
         json: { type: "boolean", default: false },
         listen: { type: "string" },
         outputs: { type: "boolean", default: false },
+        svg: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", short: "V", default: false },
       },
@@ -77,7 +78,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     case "status":
       return (await import("./commands/status.js")).statusCommand({ config: file, json: values.json }, io);
     case "claim":
-      return (await import("./commands/claim.js")).claimCommand({ config: file, json: values.json }, io);
+      return (await import("./commands/claim.js")).claimCommand({ config: file, json: values.json, ...(values.svg !== undefined && { svg: values.svg }) }, io);
     case "unregister":
       return (await import("./commands/unregister.js")).unregisterCommand({ config: file }, io);
     case "schema":

@@ -4,9 +4,10 @@
 import type { Logger } from "pino";
 import { createBusFactory } from "../drivers/bus/index.js";
 import type { ThingConfig } from "./config/types.js";
-import { EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from "./errors.js";
+import { ConfigError, EXIT_CONFIG, EXIT_FAILURE, EXIT_OK } from "./errors.js";
 import { secretFileWarnings } from "./config/secrets.js";
 import { stateDirProblem } from "./config/state-dir.js";
+import { provisionAccount } from "./account/provision.js";
 import { readFile } from "node:fs/promises";
 import { lastActivity } from "./sensors/scheduler.js";
 import { reloadConfig } from "./ops/reload.js";
@@ -23,7 +24,8 @@ import { ClockGuard } from "./history/clock-guard.js";
 import { systemClock } from "./ops/clock.js";
 import { createHealthMonitor, schedulerSilenceLimitMs, startWatchdog } from "./ops/watchdog.js";
 
-export async function runDaemon(config: ThingConfig, log: Logger): Promise<number> {
+export async function runDaemon(configured: ThingConfig, log: Logger): Promise<number> {
+  let config = configured;
   const startedAt = new Date();
   // Install handlers first: Node's default for SIGHUP is to exit (docs/pitfalls.md "systemd: restarts and signals").
   let stopRequested: (signal: string) => void = () => {};
@@ -48,6 +50,28 @@ export async function runDaemon(config: ThingConfig, log: Logger): Promise<numbe
     return EXIT_FAILURE;
   }
   for (const warning of secretFileWarnings(config)) log.warn(warning);
+  if (config.xmpp.register) {
+    const abort = new AbortController();
+    // A stop while waiting to retry the registration ends the wait.
+    stopped.then(() => abort.abort(), () => {});
+    try {
+      config = await provisionAccount(config, log.child({ module: "account" }), {
+        ...(ca !== undefined && { ca }),
+        signal: abort.signal,
+        onWait: (ms) => {
+          notifier.status(`registering the account ${config.xmpp.jid}: next attempt in ${Math.round(ms / 1000)} s`);
+          notifier.extendTimeout(ms + 30_000);
+        },
+      });
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        log.error({ jid: config.xmpp.jid }, err.message);
+        return EXIT_CONFIG;
+      }
+      if (abort.signal.aborted) return EXIT_OK; // stopped while waiting to retry
+      throw err;
+    }
+  }
   const store = new StateStore(config.stateDir, log.child({ module: "state" }));
   try {
     await store.load();

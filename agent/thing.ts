@@ -23,6 +23,7 @@ import { IqRouter } from "./transport/iq-router.js";
 import { sendFollowUp, type FollowUp } from "./transport/follow-up.js";
 import { DEFAULT_LIMITS, RequestGate } from "./access/gate.js";
 import { Supervisor } from "./transport/supervisor.js";
+import { discoverServices, Endpoints } from "./transport/endpoints.js";
 import type { XmppConnection } from "./transport/connection.js";
 import type { BackoffPolicy } from "./transport/backoff.js";
 import type { HistorySource } from "./history/outcomes.js";
@@ -94,6 +95,7 @@ export class Thing {
         tlsRequired: config.xmpp.tls.required,
       },
       log: o.log.child({ module: "transport" }),
+      endpoints: new Endpoints(config.xmpp.services, () => discoverServices(config.xmpp.domain)),
       keepaliveMs: config.xmpp.keepaliveSeconds * 1000,
       ...(reconnectBackoff && { backoff: reconnectBackoff }),
       ...(config.xmpp.reconnect && { conflictBackoff: config.xmpp.reconnect.conflict }),

@@ -6,6 +6,7 @@ import { secretFileWarnings } from "../config/secrets.js";
 import { stateDirProblem } from "../config/state-dir.js";
 import { EXIT_CONFIG, EXIT_OK } from "../errors.js";
 import { loadForCommand } from "./load-config.js";
+import { checkSummary } from "./check-summary.js";
 
 export async function checkCommand(opts: { config: string }, io: Io): Promise<number> {
   const config = await loadForCommand(opts.config, io);
@@ -19,5 +20,6 @@ export async function checkCommand(opts: { config: string }, io: Io): Promise<nu
   for (const warning of secretFileWarnings(config)) io.err(`thingd: warning: ${warning}`);
   const n = config.sensors.length;
   io.out(`${config.file}: OK (${n} sensor${n === 1 ? "" : "s"}; state in ${config.stateDir})`);
+  for (const line of checkSummary(config)) io.out(line);
   return EXIT_OK;
 }

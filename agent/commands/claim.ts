@@ -3,7 +3,7 @@
 // CLAIMED, who owns it; otherwise the `iotdisco:` URI (SN + registry.meta + KEY, registry as R)
 // and a terminal QR code of it. Exit codes: 0 shown; 1 the daemon has not run yet (no state
 // file) or no registry is configured or discovered; 78 invalid sensor map.
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Io } from "./io.js";
 import { boardSerial, type BoardPaths } from "../ownership/board.js";
@@ -16,6 +16,8 @@ import { parseState, STATE_FILE, type ThingState } from "../ownership/state.js";
 export interface ClaimOptions {
   config: string;
   json?: boolean;
+  /** Also write a printable label (QR code, JID and SN under it) as SVG to this file. */
+  svg?: string;
   /** Where boardSerial() looks (tests). */
   boardPaths?: BoardPaths;
 }
@@ -66,6 +68,12 @@ export async function claimCommand(opts: ClaimOptions, io: Io): Promise<number> 
   const serial = boardSerial(opts.boardPaths);
   const tags = { ...(serial ? { SN: serial } : {}), ...config.registry.meta, KEY: state.key };
   const uri = buildIotDiscoUri(tags, registryJid);
+  if (opts.svg !== undefined) {
+    const { buildLabelSvg, qrModules } = await import("../ownership/claim-label.js");
+    const caption = [config.xmpp.jid, ...(serial ? [`SN ${serial}`] : [])];
+    await writeFile(opts.svg, buildLabelSvg({ modules: qrModules(uri), caption }), { mode: 0o600 });
+    io.err(`thingd: claim label written to ${opts.svg} (it holds the KEY: keep the file private and delete it once printed)`);
+  }
   if (opts.json) {
     io.out(JSON.stringify({ status: state.status, uri }, null, 2));
     return EXIT_OK;

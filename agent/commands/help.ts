@@ -38,8 +38,9 @@ running (or no permission), 2 degraded, 78 invalid sensor map. Members of the th
 run it without sudo.
 ${CONFIG}
 ${JSON_OUT}`,
-  claim: `Usage: thingd claim [-c FILE] [--json]
+  claim: `Usage: thingd claim [-c FILE] [--json] [--svg FILE]
 How the owner claims this Thing: the iotdisco: URI with its KEY and a QR code, or who owns it.
+  --svg FILE            also write a printable label (the QR code, JID and SN under it) to FILE
 ${CONFIG}
 ${JSON_OUT}`,
   unregister: `Usage: thingd unregister [-c FILE]
@@ -64,7 +65,8 @@ Usage:
   thingd check [-c FILE]                       validate the sensor map, password and state folder; exit 0 or 78
   thingd read  [-c FILE] [--json] [--outputs]  read every sensor once, locally (no XMPP, no password)
   thingd status [-c FILE] [--json]             the running daemon: XMPP, registry, clock, sensors
-  thingd claim  [-c FILE] [--json]             how the owner claims this Thing: iotdisco: URI + QR code, or who owns it
+  thingd claim  [-c FILE] [--json] [--svg F]   how the owner claims this Thing: iotdisco: URI + QR code, or who owns it;
+                                               --svg F also writes a printable label (QR, JID, SN) to F
   thingd unregister [-c FILE]                  uninstall: <unregister/> to the Thing Registry, state UNREGISTERED (KEY kept)
   thingd logs  [-f] [-n N]                     the service's log as human lines (journalctl -u thingd)
   thingd schema                                print the sensor map's JSON Schema (for editors)

@@ -16,6 +16,7 @@ import type { ResolvedPassword, ThingConfig } from "./types.js";
 import { resolve } from "./resolve.js";
 import { indentationHints } from "./indentation.js";
 import { defaultStateDir } from "./state-dir.js";
+import { boardFacts, missingFacts, unknownPlaceholders, PLACEHOLDER_NAMES, type BoardFacts } from "./placeholders.js";
 
 export { cronPeriodMs } from "./resolve.js";
 
@@ -31,6 +32,8 @@ export interface LoadOptions {
    * `xmpp.password` is "".
    */
   needPassword?: boolean;
+  /** This board's placeholder values (tests); default: read from the board when a placeholder is used. */
+  facts?: () => BoardFacts;
 }
 
 export async function loadConfig(file: string, env: Env = process.env, options: LoadOptions = {}): Promise<ThingConfig> {
@@ -87,10 +90,11 @@ export function parseConfig(text: string, file: string, env: Env = process.env, 
   const ca = checkCa(data, folder, problems);
   const needPassword = loadOptions.needPassword ?? true;
   const password = resolvePassword(data, folder, env, needPassword ? problems : undefined);
+  const facts = checkPlaceholders(data, loadOptions.facts ?? boardFacts, problems);
 
   if (problems.list.length > 0 || !parsed.success || (needPassword && password === undefined)) throw problems.error();
   const stateDir = parsed.data.state_dir === undefined ? defaultStateDir(abs, env) : path.resolve(folder, parsed.data.state_dir);
-  return resolve(parsed.data, { file: abs, folder, options, ca, password: password ?? { value: "", source: "none" }, stateDir });
+  return resolve(parsed.data, { file: abs, folder, options, ca, password: password ?? { value: "", source: "none" }, stateDir, facts });
 }
 
 /** `file:line:col path: message`, one problem a line, in file order. */
@@ -287,6 +291,8 @@ function resolvePassword(data: unknown, folder: string, env: Env, problems: Prob
   if (fromEnv) return { value: fromEnv, source: "env" };
   const xmpp = xmppSection(data);
   if (!xmpp) return undefined; // the first pass reports the missing section
+  // Self-provisioning: the password is made up and kept in state_dir (agent/account/provision.ts).
+  if (xmpp.register === true && xmpp.password === undefined && xmpp.password_file === undefined) return { value: "", source: "none" };
   if (xmpp.password !== undefined) {
     return typeof xmpp.password === "string" && xmpp.password !== "" ? { value: xmpp.password, source: "inline" } : undefined;
   }
@@ -317,4 +323,45 @@ function resolvePassword(data: unknown, folder: string, env: Env, problems: Prob
 /** A path ("./password", "/etc/thingd/password"), a usual name ("password") or a name with a file extension. */
 function looksLikePath(value: string): boolean {
   return value.includes("/") || /^(password|passwd|secret|xmpp[-_.]?password)$/i.test(value) || /^[\w.-]+\.(txt|pw|pass|secret|key)$/i.test(value);
+}
+
+/** Where placeholders may be used: `xmpp.jid`, `xmpp.resource` and `registry.meta` values. */
+function placeholderSites(data: unknown): Array<{ at: Segment[]; text: string }> {
+  const sites: Array<{ at: Segment[]; text: string }> = [];
+  const xmpp = xmppSection(data);
+  for (const key of ["jid", "resource"]) {
+    const v = xmpp?.[key];
+    if (typeof v === "string") sites.push({ at: ["xmpp", key], text: v });
+  }
+  const meta = isMapping(data) && isMapping(data.registry) && isMapping(data.registry.meta) ? data.registry.meta : {};
+  for (const [k, v] of Object.entries(meta)) if (typeof v === "string") sites.push({ at: ["registry", "meta", k], text: v });
+  return sites;
+}
+
+/**
+ * Pass 4c: placeholders name a known fact that this board has. The board is asked only when
+ * a placeholder is used, so a map without any never reads /proc or the network interfaces.
+ */
+function checkPlaceholders(data: unknown, factsOf: () => BoardFacts, problems: Problems): BoardFacts | undefined {
+  const sites = placeholderSites(data).filter((s) => /\{[^{}\s]*\}/.test(s.text));
+  if (sites.length === 0) return undefined;
+  const facts = factsOf();
+  for (const site of sites) {
+    const unknown = unknownPlaceholders(site.text);
+    if (unknown.length > 0) {
+      problems.add(site.at, `unknown placeholder ${unknown.map((n) => `{${n}}`).join(", ")}, expected one of ${PLACEHOLDER_NAMES.map((n) => `{${n}}`).join(" ")}`);
+      continue;
+    }
+    const missing = missingFacts(site.text, facts);
+    if (missing.length > 0) {
+      problems.add(site.at, `placeholder ${missing.map((n) => `{${n}}`).join(", ")} has no value on this board (${missing.map(factSource).join("; ")})`);
+    }
+  }
+  return facts;
+}
+
+function factSource(name: string): string {
+  if (name === "serial") return "no CPU serial, device-tree serial-number or /etc/machine-id";
+  if (name === "mac") return "no network interface with a hardware address";
+  return "the hostname is empty";
 }

@@ -5,7 +5,8 @@ import { createTask } from "node-cron";
 import { parseDuration } from "./duration.js";
 import { parseSize } from "./size.js";
 import type { SensorEntry, SensorMap } from "./schema.js";
-import type { AlertCondition, AlertConfig, HistoryConfig, ReconnectConfig, ResolvedPassword, Schedule, SensorConfig, ThingConfig } from "./types.js";
+import type { AlertCondition, AlertConfig, HistoryConfig, MetaValue, ReconnectConfig, ResolvedPassword, Schedule, SensorConfig, ThingConfig } from "./types.js";
+import { expandPlaceholders, type BoardFacts } from "./placeholders.js";
 
 /** The longest default per-read timeout: a hung serial port shouldn't hold a slot for a whole hourly period. */
 const MAX_DEFAULT_TIMEOUT_MS = 10_000;
@@ -42,19 +43,27 @@ function schedule(entry: SensorEntry): { schedule: Schedule; periodMs: number } 
 
 export function resolve(
   map: SensorMap,
-  ctx: { file: string; folder: string; options: Map<number, unknown>; ca: string | undefined; password: ResolvedPassword; stateDir: string },
+  ctx: { file: string; folder: string; options: Map<number, unknown>; ca: string | undefined; password: ResolvedPassword; stateDir: string; facts?: BoardFacts | undefined },
 ): ThingConfig {
-  const { xmpp } = map;
+  const facts = ctx.facts;
+  const expand = (text: string) => (facts ? expandPlaceholders(text, facts) : text);
+  const xmpp = { ...map.xmpp, jid: expand(map.xmpp.jid), resource: expand(map.xmpp.resource) };
+  const meta: Record<string, MetaValue> = Object.fromEntries(
+    Object.entries(map.registry?.meta ?? {}).map(([k, v]) => [k, typeof v === "string" ? expand(v) : v]),
+  );
   const sensors = map.sensors.map((entry, i): SensorConfig => {
     const { schedule: sched, periodMs } = schedule(entry);
     const timeoutMs = entry.timeout !== undefined ? parseDuration(entry.timeout)! : Math.min(periodMs, MAX_DEFAULT_TIMEOUT_MS);
     return { id: entry.id, driver: entry.driver, schedule: sched, timeoutMs, periodMs, options: ctx.options.get(i) };
   });
+  const domain = xmpp.domain ?? xmpp.jid.slice(xmpp.jid.indexOf("@") + 1);
+  const services = xmpp.service === undefined ? [] : typeof xmpp.service === "string" ? [xmpp.service] : [...xmpp.service];
   return {
     file: ctx.file,
     xmpp: {
-      service: xmpp.service,
-      domain: xmpp.domain ?? xmpp.jid.slice(xmpp.jid.indexOf("@") + 1),
+      service: services[0] ?? `xmpp://${domain}:5222`,
+      services,
+      domain,
       jid: xmpp.jid,
       password: ctx.password.value,
       passwordSource: ctx.password.source,
@@ -63,8 +72,9 @@ export function resolve(
       tls: { ...(ctx.ca !== undefined && { ca: ctx.ca }), required: xmpp.tls.required },
       keepaliveSeconds: parseDuration(xmpp.keepalive)! / 1000,
       ...(xmpp.reconnect && { reconnect: reconnectPolicy(xmpp.reconnect) }),
+      ...(xmpp.register && { register: { ...(xmpp.invite !== undefined && { invite: xmpp.invite }) } }),
     },
-    registry: { ...(map.registry?.jid !== undefined && { jid: map.registry.jid }), meta: map.registry?.meta ?? {} },
+    registry: { ...(map.registry?.jid !== undefined && { jid: map.registry.jid }), meta },
     access: { ...(map.access?.owner !== undefined && { owner: map.access.owner }), readers: map.access?.readers ?? [], controllers: map.access?.controllers ?? [] },
     ...(map.provisioning && {
       provisioning: { jid: map.provisioning.jid, cacheMs: parseDuration(map.provisioning.cache)!, timeoutMs: parseDuration(map.provisioning.timeout)! },

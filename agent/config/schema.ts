@@ -101,8 +101,15 @@ const reconnectSchema = z.strictObject({
   conflict_max: duration().default("15m").describe("Longest delay after such a conflict"),
 });
 
+const SERVICE_WHAT = 'a service URL like "xmpp://example.org:5222" (STARTTLS) or "xmpps://example.org:5223"';
+const serviceUrl = text(SERVICE_WHAT, SERVICE);
 const xmppSchema = z.strictObject({
-  service: text('a service URL like "xmpp://example.org:5222" (STARTTLS) or "xmpps://example.org:5223"', SERVICE),
+  service: z
+    .union([serviceUrl, z.array(serviceUrl, { error: (iss) => expected(`a list of ${SERVICE_WHAT}s`, iss.input) }).min(1, { error: `expected at least one ${SERVICE_WHAT}, got an empty list` })], {
+      error: (iss) => expected(`${SERVICE_WHAT}, or a list of them`, iss.input),
+    })
+    .optional()
+    .describe("One server or a list tried in order (a cluster's nodes); without it, DNS SRV records of the domain, else the domain on port 5222"),
   domain: text('a domain like "example.org"', DOMAIN).optional()
     .describe("Defaults to the JID's domain"),
   jid: bareJid,
@@ -116,6 +123,10 @@ const xmppSchema = z.strictObject({
   tls: tlsSchema.default({ required: true }),
   keepalive: duration(5_000).default("60s"),
   reconnect: reconnectSchema.optional().describe("Reconnect back-off; the defaults suit a real deployment"),
+  register: z.boolean({ error: (iss) => expected("true or false", iss.input) }).default(false)
+    .describe("Create the account by in-band registration (XEP-0077) on first start; the password is generated and kept in state_dir"),
+  invite: z.string({ error: (iss) => expected("an invite token", iss.input) }).min(1).optional()
+    .describe("Pre-authorised registration token (XEP-0401) for servers that register by invitation only"),
 });
 
 const registrySchema = z.strictObject({

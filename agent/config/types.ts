@@ -9,8 +9,10 @@ export interface TlsConfig {
 }
 
 export interface XmppConfig {
-  /** `xmpp://host:port` (STARTTLS) or `xmpps://host:port` (direct TLS). */
+  /** `xmpp://host:port` (STARTTLS) or `xmpps://host:port` (direct TLS): the first configured endpoint, else the domain on 5222. */
   service: string;
+  /** Every configured endpoint, tried in order; empty: found by DNS SRV (transport/endpoints.ts). */
+  services: string[];
   /** XMPP domain; defaults to the JID's domain. The TLS certificate is checked against it. */
   domain: string;
   /** Bare JID of the Thing's account. */
@@ -25,6 +27,8 @@ export interface XmppConfig {
   tls: TlsConfig;
   /** Seconds between keepalive pings to the server (`keepalive`, default 60). */
   keepaliveSeconds: number;
+  /** `register: true`: create the account by XEP-0077 on first start (password kept in state_dir). */
+  register?: { invite?: string };
   /** `reconnect`: back-off after a lost connection (`min`/`max`) and after a conflict (`conflict_min`/`conflict_max`). */
   reconnect?: ReconnectConfig;
 }

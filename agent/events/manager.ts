@@ -196,12 +196,12 @@ export class EventSubscriptions {
     }
   }
 
-  /** Fire and forget, logging a failure (#send already catches; this is the last net). */
-  // eslint-disable-next-line require-yield -- a follow-up that sends on its own, after the reply
+  /** req='true': a follow-up of the <accepted> reply that sends the first push itself. */
   async *#initialPush(sub: Subscription): FollowUp {
     await this.#push(sub, "req");
   }
 
+  /** Fire and forget, logging a failure (#send already catches; this is the last net). */
   #fire(p: Promise<void>): void {
     p.catch((err: unknown) => this.o.log.error({ err }, "event push failed"));
   }

@@ -35,6 +35,8 @@ export interface Notifier {
   stopping(): void;
   watchdog(): void;
   status(text: string): void;
+  /** EXTEND_TIMEOUT_USEC: start-up goes on for up to `ms` more (e.g. waiting to register the account). */
+  extendTimeout(ms: number): void;
   /** Half of WATCHDOG_USEC when systemd's watchdog is on for this process; else undefined. */
   readonly watchdogIntervalMs: number | undefined;
   close(): void;
@@ -123,6 +125,7 @@ const disabled: Notifier = {
   stopping() {},
   watchdog() {},
   status() {},
+  extendTimeout() {},
   close() {},
 };
 
@@ -163,6 +166,7 @@ export function createNotifier(log: Logger, env: Env = process.env): Notifier {
     stopping: () => send("STOPPING=1"),
     watchdog: () => send("WATCHDOG=1"),
     status: (text) => send(`STATUS=${oneLine(text)}`),
+    extendTimeout: (ms) => send(`EXTEND_TIMEOUT_USEC=${Math.ceil(ms * 1000)}`),
     close: () => sock.close(),
   };
 }

@@ -14,6 +14,7 @@ import { backoffDelay, DEFAULT_BACKOFF, DEFAULT_CONFLICT_BACKOFF, type BackoffPo
 import { authDetail, conflictDetail, failureKind, PROBLEM_SUMMARY, type FailureKind, type XmppProblem } from "./failure.js";
 import { buildPing } from "../protocol/service-info.js";
 import { serviceAddress, waitForComeback, type ComebackOptions } from "./comeback.js";
+import { Endpoints } from "./endpoints.js";
 
 export type SessionState = "offline" | "connecting" | "online" | "stopped";
 
@@ -29,6 +30,8 @@ export interface SupervisorOptions {
   comeback?: ComebackOptions | false;
   /** Whole-attempt limit (TCP, TLS, SASL, bind). */
   connectTimeoutMs?: number;
+  /** Where to connect; default: `connection.service` alone. */
+  endpoints?: Endpoints;
   /** Install stanza handlers on a new connection (called before it connects). */
   install(conn: XmppConnection): void;
   /** Run on every new session: roster, presence, registration. Errors are logged. */
@@ -46,10 +49,15 @@ export class Supervisor extends EventEmitter {
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
   readonly #log: Logger;
+  readonly #endpoints: Endpoints;
+  /** The endpoint of the current (or last) attempt. */
+  #service: string;
 
   constructor(private readonly options: SupervisorOptions) {
     super();
     this.#log = options.log;
+    this.#endpoints = options.endpoints ?? new Endpoints([options.connection.service], () => Promise.resolve([options.connection.service]));
+    this.#service = options.connection.service;
   }
 
   start(): void {
@@ -95,7 +103,8 @@ export class Supervisor extends EventEmitter {
     // one identity each get online between kicks, and must still back off further each time).
     const attempts: Record<FailureKind, number> = { network: 0, auth: 0, conflict: 0 };
     while (!this.#stopping) {
-      const conn = createConnection(this.options.connection);
+      this.#service = await this.#endpoints.current();
+      const conn = createConnection({ ...this.options.connection, service: this.#service });
       this.options.install(conn);
       const closed = whenClosed(conn);
       let streamError: Error | undefined;
@@ -110,11 +119,12 @@ export class Supervisor extends EventEmitter {
         await withTimeout(conn.entity.start(), this.options.connectTimeoutMs ?? 30_000, "connect timed out");
         if (this.#stopping) break;
         attempts.network = attempts.auth = 0;
+        this.#endpoints.succeeded();
         this.current = conn;
         const since = (this.connectedSince = new Date());
         this.#setState("online");
         this.#setProblem(undefined);
-        this.#log.info({ jid: conn.entity.jid?.toString() }, "online");
+        this.#log.info({ jid: conn.entity.jid?.toString(), service: this.#service }, "online");
         const keepalive = this.#keepalive(conn);
         this.options.online(conn).catch(async (err: unknown) => {
           // A session that ended during its setup is reported as the lost connection it is (a
@@ -134,16 +144,20 @@ export class Supervisor extends EventEmitter {
         if (this.#stopping) break;
         cause = streamError ?? err;
         kind = failureKind(cause);
-        if (kind === "network") this.#log.warn({ err: cleanError(cause), service: this.options.connection.service }, "XMPP connect failed");
+        if (kind === "network") this.#log.warn({ err: cleanError(cause), service: this.#service }, "XMPP connect failed");
       } finally {
         if (this.current === conn) this.current = undefined;
         conn.release();
       }
       if (this.#stopping) break;
-      const delay = this.#delay(kind, attempts[kind]++);
+      // A lost or failed endpoint hands over to the next one not yet tried since the last session
+      // at once (a short random pause spreads a fleet leaving a dead node); only a whole failed
+      // round backs off. A conflict or a refused login is not the endpoint's fault: same one again.
+      const nextEndpoint = kind === "network" && !this.#endpoints.failed();
+      const delay = nextEndpoint ? Math.round(Math.random() * 250) : this.#delay(kind, attempts[kind]++);
       this.#report(kind, cause, delay, attempts[kind]);
       this.#setState("offline");
-      await this.#pause(delay, kind === "network");
+      await this.#pause(delay, kind === "network" && !nextEndpoint);
     }
   }
 
@@ -192,7 +206,7 @@ export class Supervisor extends EventEmitter {
   /** Sleep out the backoff, cut short by stop() or (`probe`) by the server coming back (./comeback.ts). */
   async #pause(delay: number, probe: boolean): Promise<void> {
     const abort = new AbortController();
-    const address = this.options.comeback === false || !probe ? undefined : serviceAddress(this.options.connection.service);
+    const address = this.options.comeback === false || !probe ? undefined : serviceAddress(this.#service);
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, delay);
       this.#wake = () => {
@@ -202,7 +216,7 @@ export class Supervisor extends EventEmitter {
       if (!address) return;
       void waitForComeback(address, abort.signal, this.options.comeback || {}).then((back) => {
         if (!back) return;
-        this.#log.info({ service: this.options.connection.service }, "server accepts connections again");
+        this.#log.info({ service: this.#service }, "server accepts connections again");
         this.#wake?.();
       }, () => undefined); // it only probes and sleeps: nothing to reject, but never unhandled
     });

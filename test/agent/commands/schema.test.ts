@@ -56,7 +56,7 @@ describe("sensor map JSON Schema", () => {
     expect(schema.title).toBe(SCHEMA_TITLE);
     expect(schema.description).toMatch(/thingd check/);
     expect(schema.required).toStrictEqual(["xmpp", "sensors"]); // state_dir has a default
-    expect(schema.properties.xmpp.required).toStrictEqual(["service", "jid"]);
+    expect(schema.properties.xmpp.required).toStrictEqual(["jid"]); // service: a list, or DNS SRV when absent
     expect(schema.additionalProperties).toBe(false);
   });
 

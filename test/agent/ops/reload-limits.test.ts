@@ -4,7 +4,7 @@ import type { ThingConfig } from "../../../agent/config/types.js";
 
 const base: ThingConfig = {
   file: "/etc/thingd/sensors.yaml",
-  xmpp: { service: "xmpp://127.0.0.1:5222", domain: "localhost", jid: "thing@localhost", password: "pw", resource: "thingd", tls: { required: true }, keepaliveSeconds: 60 },
+  xmpp: { service: "xmpp://127.0.0.1:5222", services: ["xmpp://127.0.0.1:5222"], domain: "localhost", jid: "thing@localhost", password: "pw", resource: "thingd", tls: { required: true }, keepaliveSeconds: 60 },
   registry: { meta: {} },
   access: { readers: [], controllers: [] },
   stateDir: "/var/lib/thingd",

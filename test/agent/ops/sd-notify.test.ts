@@ -238,6 +238,7 @@ describe("watchdog", () => {
       stopping: () => void sent.push("STOPPING=1"),
       watchdog: () => void sent.push("WATCHDOG=1"),
       status: (t) => void sent.push(`STATUS=${t}`),
+      extendTimeout: (ms) => void sent.push(`EXTEND_TIMEOUT_USEC=${ms * 1000}`),
       close() {},
     };
     return { sent, notifier };
