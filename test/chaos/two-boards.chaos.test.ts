@@ -41,6 +41,8 @@ state_dir: ./state
 sensors:
   - { id: room, driver: simulated, every: 1s, fields: [{ name: temperature, unit: "°C", value: 21.4, decimals: 2 }] }
 `,
+      // Not world-readable: a map with an inline password would otherwise be warned about.
+      { mode: 0o600 },
     );
     boards.push({ name, config, run: runProbedThingd(config, "info", `thingd ${name}`) });
     // The second board starts once the first is online: it then kicks the first one off.
