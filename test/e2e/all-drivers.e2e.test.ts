@@ -58,7 +58,7 @@ it("reads every field of every driver in examples/all-drivers.yaml, each numeric
   FakeGpio.instances = [];
   const factory = createBusFactory({ i2cOpenBus: rig.openI2c, sysfsRoot: rig.sysfsRoot, gpioLoadOnoff: loadOnoff, serialBackoff: { initialDelayMs: 50 } });
 
-  const readings = await readAllOnce(config, pino({ level: "silent" }), factory);
+  const readings = await readAllOnce(config, pino({ level: "silent" }), factory, { outputs: true }); // every driver, outputs included (`thingd read --outputs`)
   console.log(formatReadings(readings));
   expect(readings.filter((r) => r.error)).toStrictEqual([]);
   expect(readings.map((r) => r.driver).sort()).toStrictEqual(
