@@ -57,7 +57,7 @@ describe("arm64 .deb under qemu-user", () => {
     async () => {
       const map = path.join(root, "sensors.yaml");
       await writeFile(map, `xmpp:\n  service: xmpp://127.0.0.1:5222\n  jid: thing@localhost\n  password: unused\nstate_dir: ./state\nsensors:\n${ROOM_SENSOR}`);
-      expect((await thingd("check", "-c", map)).stdout).toContain("OK (1 sensor)");
+      expect((await thingd("check", "-c", map)).stdout).toContain(": OK (1 sensor; state in ");
       const read = (await thingd("read", "-c", map)).stdout;
       expect(read).toMatch(/^room\s+temperature\s+21\.4\s+°C$/m);
     },
