@@ -8,7 +8,6 @@
 // --soak (readouts in the memory soak), --cpu-seconds, --inflight.
 import { setTimeout as sleep } from "node:timers/promises";
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -18,6 +17,7 @@ import { xml, type Element } from "@xmpp/xml";
 import { startProsody, type ProsodyServer } from "./lib/local-prosody.js";
 import { ReaderClient } from "./lib/reader-client.js";
 import { benchSensorMap } from "./lib/bench-config.js";
+import { envAsDeployed, unitEnvironment } from "./lib/unit-env.js";
 import { buildReadoutMessages } from "../agent/protocol/sensordata.js";
 import { benchPeople } from "./bench-people.js";
 
@@ -48,12 +48,13 @@ async function writeConfig(server: ProsodyServer, dir: string, resource: string,
   return file;
 }
 
-/** thingd runs with the Node options its systemd unit sets (Environment=NODE_OPTIONS=...), as deployed. */
-const UNIT_NODE_OPTIONS = readFileSync(fileURLToPath(new URL("../../systemd/thingd.service", import.meta.url)), "utf8").match(/^Environment=NODE_OPTIONS=(.*)$/m)?.[1] ?? "";
+/** thingd runs with the environment its systemd unit sets (Environment=...), as deployed. */
+const UNIT_ENV = envAsDeployed(new URL("../../systemd/thingd.service", import.meta.url));
+const UNIT_NODE_OPTIONS = unitEnvironment(new URL("../../systemd/thingd.service", import.meta.url)).NODE_OPTIONS ?? "";
 
 function startThingd(config: string): ChildProcess {
   const args = [...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), MAIN, "run", "-c", config, "--log-level", "warn"];
-  return spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} ${UNIT_NODE_OPTIONS}`.trim() } });
+  return spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"], env: UNIT_ENV });
 }
 
 function startBaseline(name: "dummy-responder" | "bare-client", server: ProsodyServer, user: string, resource: string, ...extra: string[]): ChildProcess {

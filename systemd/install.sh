@@ -29,8 +29,9 @@ readonly CONFIG_DIR=/etc/thingd
 # The udev groups Raspberry Pi OS gives the hardware device nodes to (99-com.rules); the unit's
 # SupplementaryGroups= names the same four, and a missing one fails the start (216/GROUP).
 readonly HW_GROUPS=(gpio i2c dialout spi)
-# package.json's engines.node is ">=20.10"; older 20.x releases lack APIs the daemon uses.
-readonly MIN_NODE_MAJOR=20 MIN_NODE_MINOR=10
+# package.json's engines.node is ">=22" (Node 20 reached end of life in April 2026); the .deb
+# ships Node 24 LTS itself (docs/packaging.md), this installer uses the system's.
+readonly MIN_NODE_MAJOR=22 MIN_NODE_MINOR=0
 
 prog=$(basename "$0")
 die() { printf '%s: error: %s\n' "$prog" "$*" >&2; exit 1; }
@@ -92,13 +93,14 @@ if [ ! -f "$source_dir/package.json" ] || [ ! -f "$source_dir/package-lock.json"
   die "$source_dir is not a thingd checkout (package.json and package-lock.json expected)"
 fi
 
-# --- Node.js ≥ 20.10 -----------------------------------------------------------------------
+# --- Node.js ≥ 22 --------------------------------------------------------------------------
 # Checked first, before anything is changed: a Pi with Debian's nodejs package (Node 18 on
 # Bookworm) is the most common way this fails.
-node_help="Install Node.js 20 LTS system-wide, e.g. from NodeSource:
-    curl -fsSL https://deb.nodesource.com/setup_20.x | sudo -E bash -
+node_help="Install Node.js 24 LTS system-wide, e.g. from NodeSource:
+    curl -fsSL https://deb.nodesource.com/setup_24.x | sudo -E bash -
     sudo apt-get install -y nodejs
-  (Debian's own 'nodejs' package is Node 18 on Bookworm, too old), or pass --node PATH."
+  (Debian's own 'nodejs' package is Node 18 on Bookworm, too old), or pass --node PATH,
+  or install the thingd .deb, which brings its own Node."
 if [ -n "$node_arg" ]; then
   node_bin=$node_arg
 else
@@ -263,7 +265,7 @@ if [ "$node_bin" != /usr/bin/node ]; then
 fi
 case $(readlink -f "$node_bin") in
   /home/* | /root/* | /run/user/*)
-    warn "$node_bin is under a home directory (nvm?); the service cannot see it (ProtectHome=yes). Install Node.js 20 system-wide." ;;
+    warn "$node_bin is under a home directory (nvm?); the service cannot see it (ProtectHome=yes). Install Node.js 24 system-wide." ;;
 esac
 note "installed /etc/systemd/system/$UNIT_NAME"
 

@@ -17,6 +17,7 @@ import { xml } from "@xmpp/xml";
 import { createConnection } from "../../agent/transport/connection.js";
 import type { ProsodyServer } from "./local-prosody.js";
 import { startFaultProxy, type FaultProxy } from "./fault-proxy.js";
+import { envAsDeployed } from "./unit-env.js";
 
 export const CAUSES = ["conflict", "server-kill", "tls", "auth"] as const;
 export type Cause = (typeof CAUSES)[number];
@@ -27,8 +28,8 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DIST = HERE.split(path.sep).includes("dist") ? path.resolve(HERE, "../..") : path.resolve(HERE, "../../dist");
 const MAIN = path.join(DIST, "agent", "main.js");
 const PROBE = path.join(DIST, "scripts", "lib", "memory-probe.js");
-/** The Node options of the systemd unit, so thingd runs as deployed. */
-const UNIT_NODE_OPTIONS = readFileSync(path.join(DIST, "..", "systemd", "thingd.service"), "utf8").match(/^Environment=NODE_OPTIONS=(.*)$/m)?.[1] ?? "";
+/** The systemd unit's environment (Node options, allocator arenas), so thingd runs as deployed. */
+const UNIT_ENV = envAsDeployed(path.join(DIST, "..", "systemd", "thingd.service"));
 
 /** Short back-off for driving cycles fast (the `xmpp.reconnect` section of the sensor map). */
 export const FAST_RECONNECT = `  reconnect: { min: 20ms, max: 100ms, conflict_min: 20ms, conflict_max: 50ms }\n`;
@@ -77,7 +78,7 @@ export function runProbedThingd(config: string, logLevel = "info", label = "thin
   ];
   const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} ${UNIT_NODE_OPTIONS}`.trim() },
+    env: UNIT_ENV,
   });
   const lines: LogLine[] = [];
   const probes: Array<Omit<MemorySample, "cycle">> = [];

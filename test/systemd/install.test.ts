@@ -79,7 +79,7 @@ afterAll(() => {
 });
 
 describe("systemd/install.sh preconditions", () => {
-  it("refuses a Node.js older than 20 with how to get Node 20, before changing anything", () => {
+  it("refuses a Node.js older than 22 with how to get Node 24, before changing anything", () => {
     const root = makeRoot();
     const fake = join(tempDir("thingd-fake-node-"), "node");
     // Answers `node -p process.versions.node` the way Bookworm's Node 18 does.
@@ -91,8 +91,8 @@ describe("systemd/install.sh preconditions", () => {
 
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("18.19.0");
-    expect(r.stderr).toMatch(/needs Node\.js 20/);
-    expect(r.stderr).toMatch(/Node\.js 20 LTS/);
+    expect(r.stderr).toMatch(/needs Node\.js 22\.0 or newer/);
+    expect(r.stderr).toMatch(/Node\.js 24 LTS/);
     expect(existsSync(join(root, "opt/thingd"))).toBe(false);
     expect(readFileSync(join(root, "etc/passwd"), "utf8")).toBe(passwdBefore);
   });
