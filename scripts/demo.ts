@@ -1,8 +1,11 @@
 // `npm run demo`: a throwaway local Prosody, thingd-registry (the real Thing Registry, as a
 // component), thingd with simulated sensors; the owner claims the Thing by sending its
 // iotdisco: URI to the registry in a chat message, then reads momentary values every few
-// seconds until Ctrl-C.
-// Options: --rounds N (stop after N readouts), --every SECONDS (default 3).
+// seconds until Ctrl-C. Prosody also serves XMPP over WebSocket (mod_websocket) and the demo serves
+// the web console (what `thingd console --listen` serves) on 127.0.0.1: it prints the console's
+// URL and what to enter there, the owner's JID, password and the WebSocket URL.
+// Options: --rounds N (stop after N readouts), --every SECONDS (default 3), --console-port PORT
+// (default 0: a free one).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -11,15 +14,19 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startProsody, type ProsodyServer } from "./lib/local-prosody.js";
-import { xml } from "@xmpp/xml";
+import { xml, type Element } from "@xmpp/xml";
 import { ReaderClient, type ReadResult } from "./lib/reader-client.js";
 import { localXmppSection } from "./lib/sensor-map-yaml.js";
 import { showPeople } from "./lib/people-demo.js";
+import { findConsoleDir, startConsoleServer } from "../agent/commands/console.js";
+import { bundleConsole } from "./bundle-console.js";
+import { NS_ROSTER } from "../agent/protocol/ns.js";
 
 const MAIN = fileURLToPath(new URL("../agent/main.js", import.meta.url));
 const REGISTRY_MAIN = fileURLToPath(new URL("../registry/main.js", import.meta.url));
 
 const THING = "thing@localhost/demo";
+const OWNER = { jid: "owner@localhost", password: "owner-pw" };
 
 function haveProsody(): boolean {
   return spawnSync("sh", ["-c", "command -v prosody && command -v prosodyctl"], { stdio: "ignore" }).status === 0;
@@ -78,8 +85,31 @@ function printReadout(n: number, r: ReadResult): void {
   for (const e of r.failures) console.log(`  ${e.nodeId.padEnd(6)} FAILED: ${e.message}`);
 }
 
+const bareJid = (jid: string): string => jid.split("/")[0] ?? jid;
+
+/** The built console (dist/console); bundled here when `npm run demo` (tsc only) finds none. */
+async function consoleDir(): Promise<string> {
+  const found = await findConsoleDir();
+  if (found) return found;
+  console.log("Bundling the web console (dist/console)…");
+  await bundleConsole();
+  const built = await findConsoleDir();
+  if (!built) throw new Error("the web console was bundled but dist/console/index.html is missing");
+  return built;
+}
+
+function printConsole(url: string, websocketUrl: string): void {
+  console.log(`\nWeb console: ${url}  (open it in a browser on this machine)`);
+  console.log(`  JID:           ${OWNER.jid}`);
+  console.log(`  Password:      ${OWNER.password}`);
+  console.log(`  WebSocket URL: ${websocketUrl}`);
+  console.log("It lists the demo Thing with live values; the same files are served by `thingd console --listen`.\n");
+}
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { rounds: { type: "string" }, every: { type: "string", default: "3" } } });
+  const { values } = parseArgs({
+    options: { rounds: { type: "string" }, every: { type: "string", default: "3" }, "console-port": { type: "string", default: "0" } },
+  });
   const rounds = values.rounds ? Number(values.rounds) : Infinity;
   const everyMs = Number(values.every) * 1000;
   if (!ensureProsody()) return 1;
@@ -97,8 +127,9 @@ async function main(): Promise<number> {
   try {
     console.log("Starting a local Prosody on loopback…");
     const server = await startProsody({
-      users: [{ user: "thing", password: "thing-pw" }, { user: "owner", password: "owner-pw" }],
+      users: [{ user: "thing", password: "thing-pw" }, { user: "owner", password: OWNER.password }],
       components: [{ domain: "registry.localhost", secret: "registry-secret" }],
+      websocket: true,
     });
     cleanups.unshift(() => server.stop());
     const dir = await mkdtemp(path.join(tmpdir(), "thingd-demo-"));
@@ -130,27 +161,43 @@ async function main(): Promise<number> {
     });
     console.log(`thingd started (pid ${agent.pid}), sensor map ${config}`);
 
-    // thingd logs its claim code once it is registered and unclaimed: the text its QR code holds.
-    const uri = await new Promise<string>((resolve, reject) => {
+    // thingd logs that it is registered and unclaimed (its claim code without the KEY); then
+    // `thingd claim` reads the full code, the text its QR code holds, from the state file.
+    await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error("thingd did not register with thingd-registry within 30 s")), 30_000);
       agent.stdout.on("data", (c: Buffer) => {
-        const m = /"uri":"(iotdisco:[^"]+)"/.exec(c.toString());
-        if (m) {
+        if (/"uri":"iotdisco:/.test(c.toString())) {
           clearTimeout(t);
-          resolve(m[1]!);
+          resolve();
         }
       });
     });
+    const claim = JSON.parse(execFileSync(process.execPath, [MAIN, "claim", "-c", config, "--json"], { cwd: dir, encoding: "utf8" })) as { uri?: string };
+    if (!claim.uri) throw new Error("`thingd claim --json` printed no claim code");
+    const uri = claim.uri;
     console.log(`Registered with registry.localhost, unclaimed. Its claim code (what its QR code holds):\n  ${uri}`);
     console.log("From any chat app: send that text to registry.localhost. The demo does it as owner@localhost:");
 
     const ca = await readFile(server.caFile, "utf8");
-    const owner = await ReaderClient.connect({ service: server.service, domain: "localhost", jid: "owner@localhost", password: "owner-pw", ca });
+    const owner = await ReaderClient.connect({ service: server.service, domain: "localhost", jid: OWNER.jid, password: OWNER.password, ca });
     cleanups.unshift(() => owner.stop());
+    // The owner approves the Thing's presence subscription, as a chat app asks its user to.
+    owner.conn.entity.on("stanza", (el: Element) => {
+      if (el.name === "presence" && el.attrs.type === "subscribe" && el.attrs.from === bareJid(THING))
+        owner.conn.entity.send(xml("presence", { type: "subscribed", to: bareJid(THING) })).catch(() => undefined);
+    });
     const answer = owner.waitFor((el) => el.name === "message" && el.attrs.from === "registry.localhost", 15_000);
     await owner.conn.entity.send(xml("message", { type: "chat", to: "registry.localhost" }, xml("body", {}, uri)));
     console.log(`  registry.localhost: ${(await answer).getChildText("body") ?? ""}`);
+    // The Thing in the owner's roster (so the console lists it at login; the Thing approves its
+    // owner). With its own request left pending, the Thing may see the owner as unavailable and
+    // hold its pushes back.
+    await owner.iq(xml("iq", { type: "set" }, xml("query", { xmlns: NS_ROSTER }, xml("item", { jid: bareJid(THING) }))));
+    await owner.conn.entity.send(xml("presence", { type: "subscribe", to: bareJid(THING) }));
     await showPeople(owner, THING);
+    const web = await startConsoleServer(await consoleDir(), "127.0.0.1", Number(values["console-port"]));
+    cleanups.unshift(() => web.close());
+    printConsole(web.url, server.websocketUrl ?? "");
     console.log("Reading every", everyMs / 1000, "s. Press Ctrl-C to stop.");
     for (let n = 1; n <= rounds && !stopping; n++) {
       printReadout(n, await owner.read(THING, { momentary: "true" }));

@@ -38,14 +38,26 @@ const MIME: Record<string, string> = {
   ".ico": "image/x-icon",
 };
 
-/** Where the built console is: next to this module in dist/, or the packaged copy. */
-export async function findConsoleDir(): Promise<string | undefined> {
-  const candidates = [
-    fileURLToPath(new URL("../../console/", import.meta.url)), // dist/agent/commands/console.js
-    fileURLToPath(new URL("./console/", import.meta.url)), // dist/thingd.bundle.mjs
-    "/usr/share/thingd/console",
-  ];
-  for (const dir of candidates) {
+/** Where the Debian package installs the built console (docs/packaging.md). */
+export const PACKAGED_CONSOLE_DIR = "/usr/share/thingd/console";
+
+/**
+ * Folders that may hold the built console, in order, for a module at `moduleUrl`: next to it in
+ * dist/ (a checkout after `npm run build`, or /opt/thingd/app/dist in the package), the package's
+ * copy under /usr/share/thingd/console found from the app's place (so an unpacked `dpkg-deb -x`
+ * tree finds its own), then the installed package's absolute path.
+ */
+export function consoleDirCandidates(moduleUrl: string): string[] {
+  const bundled = moduleUrl.endsWith("/thingd.bundle.mjs"); // dist/thingd.bundle.mjs, else dist/agent/commands/console.js
+  const dist = new URL(bundled ? "./" : "../../", moduleUrl);
+  // dist/ is <root>/opt/thingd/app/dist/ in the package.
+  const packaged = new URL(`../../../..${PACKAGED_CONSOLE_DIR}/`, dist);
+  return [...new Set([fileURLToPath(new URL("console/", dist)), fileURLToPath(packaged), `${PACKAGED_CONSOLE_DIR}/`])];
+}
+
+/** Where the built console is: the first of consoleDirCandidates() with an index.html. */
+export async function findConsoleDir(moduleUrl: string = import.meta.url): Promise<string | undefined> {
+  for (const dir of consoleDirCandidates(moduleUrl)) {
     try {
       if ((await stat(path.join(dir, "index.html"))).isFile()) return dir;
     } catch {
