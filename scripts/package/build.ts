@@ -42,12 +42,14 @@ import {
   launcherScript,
   md5sumsFile,
   packagedSensorMap,
+  packagedRegistryUnit,
   packagedUnit,
   parseArch,
+  registryLauncherScript,
   type ArchInfo,
   type DebArch,
 } from "./deb-meta.js";
-import { APP_ENTRIES, GYP_ADDONS, keepDistFile, pruneModulePath } from "./file-list.js";
+import { APP_ENTRIES, CONSOLE_FILES, GYP_ADDONS, keepDistFile, pruneModulePath } from "./file-list.js";
 
 /** The runtime major shipped in the package (the pinned version is in node-runtimes.tsv). */
 export const RUNTIME_MAJOR = "24";
@@ -212,6 +214,21 @@ function writeFile(root: string, abs: string, content: string | Buffer, mode: nu
 function installSystemFiles(root: string, version: string, epoch: number): void {
   writeFile(root, LAYOUT.launcher, launcherScript(), 0o755);
   writeFile(root, `${LAYOUT.unitDir}/thingd.service`, packagedUnit(readFileSync(path.join(REPO, "systemd/thingd.service"), "utf8")), 0o644);
+  // thingd-registry: launcher, unit (installed, not enabled: postinst) and its example configuration.
+  writeFile(root, LAYOUT.registryLauncher, registryLauncherScript(), 0o755);
+  writeFile(
+    root,
+    `${LAYOUT.unitDir}/thingd-registry.service`,
+    packagedRegistryUnit(readFileSync(path.join(REPO, "systemd/thingd-registry.service"), "utf8")),
+    0o644,
+  );
+  writeFile(root, LAYOUT.registryExample, readFileSync(path.join(REPO, "examples/registry.yaml")), 0o644);
+  // The web console: `thingd console` finds it here (agent/commands/console.ts).
+  for (const f of CONSOLE_FILES) {
+    const built = path.join(REPO, "dist/console", f);
+    if (!existsSync(built)) throw new Error(`${built} is missing: npm run build (npm run package does it)`);
+    writeFile(root, `${LAYOUT.console}/${f}`, readFileSync(built), 0o644);
+  }
   // 0640 root:root here; postinst gives it to group thingd (the group does not exist at unpack).
   writeFile(root, LAYOUT.config, packagedSensorMap(readFileSync(path.join(REPO, "examples/sensors.yaml"), "utf8")), 0o640);
   writeFile(root, `${LAYOUT.doc}/copyright`, readFileSync(path.join(SOURCES, "debian/copyright")), 0o644);

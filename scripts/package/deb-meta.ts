@@ -11,9 +11,15 @@ export const LAYOUT = {
   app: "/opt/thingd/app",
   entry: "/opt/thingd/app/dist/agent/main.js",
   launcher: "/usr/bin/thingd",
+  registryEntry: "/opt/thingd/app/dist/registry/main.js",
+  registryLauncher: "/usr/bin/thingd-registry",
   unitDir: "/lib/systemd/system",
   config: "/etc/thingd/sensors.yaml",
   doc: "/usr/share/doc/thingd",
+  /** The web console's built files (index.html, console.js, console.css): `thingd console` serves them. */
+  console: "/usr/share/thingd/console",
+  /** examples/registry.yaml: thingd-registry's configuration, to copy to /etc/thingd-registry/. */
+  registryExample: "/usr/share/doc/thingd/examples/registry.yaml",
 } as const;
 
 export interface ArchInfo {
@@ -113,6 +119,25 @@ export function packagedUnit(unit: string): string {
 /** /usr/bin/thingd: the CLI with the bundled runtime, whatever node is on the PATH. */
 export function launcherScript(): string {
   return `#!/bin/sh\n# thingd's launcher (Debian package): the bundled Node.js runs the bundled app.\nexec ${LAYOUT.node} ${LAYOUT.entry} "$@"\n`;
+}
+
+/** /usr/bin/thingd-registry: the Thing Registry's CLI, with the same runtime and app. */
+export function registryLauncherScript(): string {
+  return `#!/bin/sh\n# thingd-registry's launcher (Debian package): the bundled Node.js runs the bundled app.\nexec ${LAYOUT.node} ${LAYOUT.registryEntry} "$@"\n`;
+}
+
+/**
+ * systemd/thingd-registry.service for the package: ExecStart on the bundled runtime and app. The
+ * package installs it but does not enable it (postinst); the admin writes the configuration first.
+ */
+export function packagedRegistryUnit(unit: string): string {
+  const from = /^ExecStart=\/usr\/bin\/node \/opt\/thingd\/dist\/registry\/main\.js (run .*)$/m;
+  const m = from.exec(unit);
+  if (!m)
+    throw new Error(
+      "systemd/thingd-registry.service: ExecStart is not '/usr/bin/node /opt/thingd/dist/registry/main.js run ...'; update scripts/package/deb-meta.ts",
+    );
+  return unit.replace(from, `ExecStart=${LAYOUT.node} ${LAYOUT.registryEntry} ${m[1]}`);
 }
 
 /** The example sensor map as /etc/thingd/sensors.yaml: its editor schema line points at the installed schema. */

@@ -7,12 +7,16 @@ export const APP_ENTRIES = ["package.json", "package-lock.json", "README.md", "d
 
 /**
  * dist/ without the compiled tests and dev scripts (they need the dev dependencies) and without
- * source maps (they point at .ts sources that are not shipped).
+ * source maps (they point at .ts sources that are not shipped). dist/registry/ is thingd-registry.
+ * dist/console/ goes to /usr/share/thingd/console instead (CONSOLE_FILES).
  */
 export function keepDistFile(rel: string): boolean {
   if (rel.endsWith(".map")) return false;
-  return rel === "dist/thingd.bundle.mjs" || rel.startsWith("dist/agent/") || rel.startsWith("dist/drivers/");
+  return rel === "dist/thingd.bundle.mjs" || rel.startsWith("dist/agent/") || rel.startsWith("dist/drivers/") || rel.startsWith("dist/registry/");
 }
+
+/** The built web console (scripts/bundle-console.ts), shipped in /usr/share/thingd/console. */
+export const CONSOLE_FILES = ["index.html", "console.js", "console.css"] as const;
 
 /** The native addons compiled for the target with node-gyp (no prebuilt binaries upstream). */
 export const GYP_ADDONS = [

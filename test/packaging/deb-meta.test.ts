@@ -9,9 +9,11 @@ import {
   elfMachine,
   launcherScript,
   md5sumsFile,
+  packagedRegistryUnit,
   packagedSensorMap,
   packagedUnit,
   parseArch,
+  registryLauncherScript,
 } from "../../scripts/package/deb-meta.js";
 
 const repoFile = (rel: string): string => readFileSync(new URL(`../../${rel}`, import.meta.url), "utf8");
@@ -60,6 +62,18 @@ describe("deb-meta", () => {
     expect(map).toContain("$schema=/opt/thingd/app/schema/sensor-map.schema.json");
     expect(map).toContain("password_file: /etc/thingd/password");
     expect(() => packagedSensorMap("sensors: []\n")).toThrow(/schema/);
+  });
+
+  it("thingd-registry: its launcher and unit run the bundled runtime on the app's dist/registry", () => {
+    expect(registryLauncherScript()).toBe(
+      '#!/bin/sh\n# thingd-registry\'s launcher (Debian package): the bundled Node.js runs the bundled app.\nexec /opt/thingd/node/bin/node /opt/thingd/app/dist/registry/main.js "$@"\n',
+    );
+    const unit = packagedRegistryUnit(repoFile("systemd/thingd-registry.service"));
+    expect(unit).toMatch(
+      /^ExecStart=\/opt\/thingd\/node\/bin\/node \/opt\/thingd\/app\/dist\/registry\/main\.js run -c \/etc\/thingd-registry\/registry\.yaml$/m,
+    );
+    expect(unit).toMatch(/^User=thingd-registry$/m);
+    expect(() => packagedRegistryUnit("[Service]\nExecStart=/usr/bin/thingd-registry run\n")).toThrow(/ExecStart/);
   });
 
   it("changelog is dated from SOURCE_DATE_EPOCH in RFC 2822 form", () => {

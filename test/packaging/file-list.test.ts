@@ -3,13 +3,17 @@ import { archInfo } from "../../scripts/package/deb-meta.js";
 import { keepDistFile, pruneModulePath } from "../../scripts/package/file-list.js";
 
 describe("file-list", () => {
-  it("ships the agent, the drivers and the bundle, not tests, dev scripts or source maps", () => {
+  it("ships the agent, the drivers, the bundle and the registry, not tests, dev scripts or source maps", () => {
     expect(keepDistFile("dist/thingd.bundle.mjs")).toBe(true);
     expect(keepDistFile("dist/agent/main.js")).toBe(true);
     expect(keepDistFile("dist/drivers/bme280.js")).toBe(true);
     expect(keepDistFile("dist/agent/main.js.map")).toBe(false);
     expect(keepDistFile("dist/test/e2e/thing.e2e.test.js")).toBe(false);
     expect(keepDistFile("dist/scripts/package/build.js")).toBe(false);
+    expect(keepDistFile("dist/registry/main.js")).toBe(true);
+    expect(keepDistFile("dist/registry/main.js.map")).toBe(false);
+    // The console goes to /usr/share/thingd/console (build.ts), not into the app's dist/.
+    expect(keepDistFile("dist/console/console.js")).toBe(false);
   });
 
   it("keeps only the target's glibc serialport prebuild", () => {

@@ -1,15 +1,17 @@
 // The amd64 .deb installed for real on this machine (dpkg -i, as root: CI runs as root or with
 // password-less sudo), checked the way a user would meet it, run as the thingd user against a
 // real Prosody, then purged. It changes the system, so it starts by purging a leftover thingd.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { appendFile, chmod, copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { once } from "node:events";
 import { xml } from "@xmpp/xml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProsody, type ProsodyServer } from "../../../scripts/lib/local-prosody.js";
 import { startRegistry, type TestRegistry } from "../../../scripts/lib/test-registry.js";
+import { freePort } from "../../../scripts/lib/free-port.js";
 import { runThingd, type AgentProcess } from "../../helpers/agent-process.js";
 import { ClientPool } from "../../helpers/clients.js";
 import { ROOM_SENSOR } from "../../helpers/sensor-maps.js";
@@ -96,6 +98,75 @@ describe("amd64 .deb installed with dpkg -i", () => {
   });
 });
 
+describe("amd64 .deb: the web console and thingd-registry", () => {
+  it("`thingd console --listen` serves index.html from /usr/share/thingd/console, as an unprivileged user", async () => {
+    const port = await freePort();
+    const child = spawn("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/thingd", "console", "--listen", `127.0.0.1:${port}`], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { PATH: "/usr/bin:/bin" },
+    });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (out += d));
+    const exited = once(child, "exit");
+    try {
+      await expect.poll(() => out, { timeout: 30_000 }).toContain(`serving /usr/share/thingd/console/ at http://127.0.0.1:${port}/`);
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      expect(await res.text()).toBe(readFileSync("/usr/share/thingd/console/index.html", "utf8"));
+      expect((await fetch(`http://127.0.0.1:${port}/console.js`)).headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    } finally {
+      child.kill("SIGTERM");
+    }
+    const [code] = (await exited) as [number | null];
+    expect(code, out).toBe(0);
+  });
+
+  it("Prosody's mod_http_files serves the installed console next to mod_websocket (the README's config)", async () => {
+    const prosody = await startProsody({ websocket: true });
+    try {
+      // The README's lines: http_files on, the console's folder, its path.
+      const cfg = readFileSync(prosody.configFile, "utf8");
+      const edited = cfg
+        .replace('  "websocket";', '  "websocket"; "http_files";')
+        .replace(/^VirtualHost /m, 'http_files_dir = "/usr/share/thingd/console"\nhttp_paths = { files = "/console" }\n\nVirtualHost ');
+      expect(edited).not.toBe(cfg);
+      await writeFile(prosody.configFile, edited);
+      await prosody.restart();
+      // Prosody routes http_files by Host: the VirtualHost's name, here "localhost".
+      const res = await fetch(`http://localhost:${prosody.httpPort}/console/`);
+      expect(res.status, await prosody.logTail()).toBe(200);
+      expect(await res.text()).toBe(readFileSync("/usr/share/thingd/console/index.html", "utf8"));
+      expect((await fetch(`http://localhost:${prosody.httpPort}/console/console.js`)).status).toBe(200);
+    } finally {
+      await prosody.stop();
+    }
+  });
+
+  it("thingd-registry runs from the package: --help and --version", async () => {
+    const env = { PATH: "/usr/bin:/bin" };
+    const help = (await run("/usr/bin/thingd-registry", ["--help"], { env })).stdout;
+    expect(help).toMatch(/thingd-registry/);
+    expect(help).toMatch(/\brun\b/);
+    expect((await run("/usr/bin/thingd-registry", ["--version"], { env })).stdout.trim()).toBe(`thingd-registry ${VERSION}`);
+  });
+
+  it("thingd-registry.service is installed, not enabled, its user exists, and it passes systemd-analyze verify", async () => {
+    const unit = "/lib/systemd/system/thingd-registry.service";
+    expect(readFileSync(unit, "utf8")).toMatch(
+      /^ExecStart=\/opt\/thingd\/node\/bin\/node \/opt\/thingd\/app\/dist\/registry\/main\.js run -c \/etc\/thingd-registry\/registry\.yaml$/m,
+    );
+    expect(existsSync("/etc/systemd/system/multi-user.target.wants/thingd-registry.service")).toBe(false);
+    expect(sh("getent", ["passwd", "thingd-registry"])).toMatch(/^thingd-registry:x:\d+:\d+:[^:]*:\/var\/lib\/thingd-registry:\/usr\/sbin\/nologin$/m);
+    const r = await run("systemd-analyze", ["verify", unit]).catch((e: { stdout: string; stderr: string; code: number }) => e);
+    const out = `${r.stdout}${r.stderr}`;
+    expect("code" in r ? r.code : 0, out).toBe(0);
+    expect(out.split("\n").filter((l) => l.includes("thingd-registry.service"))).toStrictEqual([]);
+    expect(readFileSync("/usr/share/doc/thingd/examples/registry.yaml", "utf8")).toContain("secret_file: /etc/thingd-registry/secret");
+  });
+});
+
 describe("amd64 .deb: the installed thingd runs as the thingd user", () => {
   let server: ProsodyServer | undefined;
   let registry: TestRegistry | undefined;
@@ -141,7 +212,7 @@ describe("amd64 .deb: the installed thingd runs as the thingd user", () => {
 });
 
 describe("amd64 .deb: purge", () => {
-  it("removes the app, the config, the state and the thingd user; keeps the shared hardware groups", async () => {
+  it("removes the app, the console, the config, the state and the thingd and thingd-registry users; keeps the shared hardware groups", async () => {
     await writeFile("/etc/thingd/password", "secret\n");
     await run("dpkg", ["--purge", "thingd"]);
     expect(installed()).toBe(false);
@@ -152,11 +223,17 @@ describe("amd64 .deb: purge", () => {
       "/etc/thingd",
       "/var/lib/thingd",
       "/etc/systemd/system/multi-user.target.wants/thingd.service",
+      "/usr/bin/thingd-registry",
+      "/lib/systemd/system/thingd-registry.service",
+      "/usr/share/thingd",
+      "/var/lib/thingd-registry",
     ]) {
       expect(existsSync(p), p).toBe(false);
     }
     expect(hasEntry("passwd", "thingd")).toBe(false);
     expect(hasEntry("group", "thingd")).toBe(false);
+    expect(hasEntry("passwd", "thingd-registry")).toBe(false);
+    expect(hasEntry("group", "thingd-registry")).toBe(false);
     for (const g of ["gpio", "i2c", "dialout", "spi"]) expect(hasEntry("group", g), g).toBe(true);
     await rm("/etc/thingd", { recursive: true, force: true });
   });
