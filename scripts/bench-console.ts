@@ -79,7 +79,7 @@ function startThing(dir: string): Thing {
       buf = (buf + d).slice(-4096);
       if (buf.includes('"msg":"online"')) resolve();
     });
-    void exited.then((code) => reject(new Error(`thingd in ${dir} exited (${String(code)}) before it came online`)));
+    exited.then((code) => reject(new Error(`thingd in ${dir} exited (${String(code)}) before it came online`))).catch(() => undefined);
   });
   child.stdout!.resume();
   return { child, online, exited };
@@ -121,9 +121,13 @@ async function befriend(server: ProsodyServer, jids: string[]): Promise<void> {
 const TIMING_PROBE = (n: number): void => {
   const w = window as unknown as { __bench: { click?: number; first?: number; all?: number } };
   w.__bench = {};
-  document.addEventListener("click", (ev) => {
-    if (ev.target instanceof HTMLElement && /Log in/.test(ev.target.textContent ?? "")) w.__bench.click = performance.now();
-  }, true);
+  document.addEventListener(
+    "click",
+    (ev) => {
+      if (ev.target instanceof HTMLElement && /Log in/.test(ev.target.textContent ?? "")) w.__bench.click = performance.now();
+    },
+    true,
+  );
   const check = () => {
     const b = w.__bench;
     if (b.click === undefined || b.all !== undefined) return;
@@ -142,13 +146,18 @@ async function login(page: Page, url: string, websocketUrl: string): Promise<{ f
   await page.getByLabel("Password").fill(OWNER.password);
   await page.getByLabel("WebSocket URL (optional)").fill(websocketUrl);
   await page.getByRole("button", { name: "Log in" }).click();
-  await page.waitForFunction(() => (window as unknown as { __bench: { all?: number } }).__bench.all !== undefined, undefined, { timeout: 60_000, polling: 100 });
+  await page.waitForFunction(() => (window as unknown as { __bench: { all?: number } }).__bench.all !== undefined, undefined, {
+    timeout: 60_000,
+    polling: 100,
+  });
   const b = await page.evaluate(() => (window as unknown as { __bench: { click: number; first: number; all: number } }).__bench);
   return { first: b.first - b.click, all: b.all - b.click };
 }
 
 /** Busy share of the main thread while values stream in. */
-async function measureBusy(page: Page): Promise<{ taskPct: number; scriptPct: number; longTasks: number; longTaskMs: number; cellChanges: number; wallS: number }> {
+async function measureBusy(
+  page: Page,
+): Promise<{ taskPct: number; scriptPct: number; longTasks: number; longTaskMs: number; cellChanges: number; wallS: number }> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Performance.enable", { timeDomain: "timeTicks" });
   await page.evaluate(() => {
@@ -222,11 +231,23 @@ async function main(): Promise<void> {
     const browser: Browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     cleanups.unshift(() => browser.close());
     console.log(`${N} thingd processes (real), ${F} simulated fields each, read every 1 s; Prosody mod_websocket; chromium ${browser.version()} headless`);
-    console.log(`machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+    console.log(
+      `machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
+    );
 
     const firsts: number[] = [];
     const alls: number[] = [];
@@ -240,7 +261,9 @@ async function main(): Promise<void> {
       console.log(`login ${i + 1}: first values ${r.first.toFixed(0)} ms, all ${N} Things ${r.all.toFixed(0)} ms`);
       if (i < LOGINS - 1) await context.close();
     }
-    console.log(`login → first values shown: median ${median(firsts).toFixed(0)} ms (target ≤ 1000 ms); → all ${N} Things: median ${median(alls).toFixed(0)} ms`);
+    console.log(
+      `login → first values shown: median ${median(firsts).toFixed(0)} ms (target ≤ 1000 ms); → all ${N} Things: median ${median(alls).toFixed(0)} ms`,
+    );
 
     await sleep(3000); // the last login's subscriptions settle
     const busy = await measureBusy(page!);
@@ -248,7 +271,11 @@ async function main(): Promise<void> {
       `main thread over ${busy.wallS.toFixed(1)} s of live updates: busy ${busy.taskPct.toFixed(1)} % (CDP TaskDuration; target ≤ 10 %), script ${busy.scriptPct.toFixed(1)} % (ScriptDuration), ` +
         `${busy.longTasks} long tasks (${busy.longTaskMs.toFixed(0)} ms), ${busy.cellChanges} value changes seen (${(busy.cellChanges / busy.wallS).toFixed(0)}/s, sampled every 500 ms)`,
     );
-    console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+    console.log(
+      `load average after: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
+    );
   } finally {
     for (const c of cleanups) await c().catch((err: unknown) => console.error("cleanup:", err));
   }

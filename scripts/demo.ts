@@ -43,7 +43,11 @@ function ensureProsody(): boolean {
   }
   console.log("Installing Prosody with apt-get (one time)…");
   const prefix = asRoot ? [] : ["sudo", "-n"];
-  const run = (args: string[]) => execFileSync(prefix[0] ?? args[0]!, [...prefix.slice(1), ...(prefix.length ? args : args.slice(1))], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  const run = (args: string[]) =>
+    execFileSync(prefix[0] ?? args[0]!, [...prefix.slice(1), ...(prefix.length ? args : args.slice(1))], {
+      stdio: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
   try {
     run(["apt-get", "update"]);
     run(["apt-get", "install", "-y", "prosody"]);
@@ -127,7 +131,10 @@ async function main(): Promise<number> {
   try {
     console.log("Starting a local Prosody on loopback…");
     const server = await startProsody({
-      users: [{ user: "thing", password: "thing-pw" }, { user: "owner", password: OWNER.password }],
+      users: [
+        { user: "thing", password: "thing-pw" },
+        { user: "owner", password: OWNER.password },
+      ],
       components: [{ domain: "registry.localhost", secret: "registry-secret" }],
       websocket: true,
     });
@@ -135,7 +142,10 @@ async function main(): Promise<number> {
     const dir = await mkdtemp(path.join(tmpdir(), "thingd-demo-"));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const registryConfig = path.join(dir, "registry.yaml");
-    await writeFile(registryConfig, `component:\n  service: xmpp://127.0.0.1:${server.componentPort}\n  jid: registry.localhost\n  secret: registry-secret\nstate_dir: ./registry-state\n`);
+    await writeFile(
+      registryConfig,
+      `component:\n  service: xmpp://127.0.0.1:${server.componentPort}\n  jid: registry.localhost\n  secret: registry-secret\nstate_dir: ./registry-state\n`,
+    );
     const registry = spawn(process.execPath, [REGISTRY_MAIN, "run", "-c", registryConfig], { stdio: ["ignore", "pipe", "inherit"] });
     const registryLog = createWriteStream(path.join(dir, "thingd-registry.log"));
     const registryOnline = new Promise<void>((resolve, reject) => {

@@ -15,7 +15,10 @@ afterAll(async () => {
 describe("consoleDirCandidates", () => {
   it("from the bundle and from the tsc modules: dist/console first, then the package's folder", () => {
     expect(consoleDirCandidates("file:///src/thingd/dist/thingd.bundle.mjs")).toStrictEqual(["/src/thingd/dist/console/", "/usr/share/thingd/console/"]);
-    expect(consoleDirCandidates("file:///src/thingd/dist/agent/commands/console.js")).toStrictEqual(["/src/thingd/dist/console/", "/usr/share/thingd/console/"]);
+    expect(consoleDirCandidates("file:///src/thingd/dist/agent/commands/console.js")).toStrictEqual([
+      "/src/thingd/dist/console/",
+      "/usr/share/thingd/console/",
+    ]);
   });
 
   it("an unpacked package tree finds its own usr/share/thingd/console", () => {
