@@ -40,8 +40,11 @@ sensors:
 export const ROOM_SENSOR = `  - { id: room, driver: simulated, every: 1s, fields: [{ name: temperature, unit: "°C", value: 21.4, decimals: 2 }] }
 `;
 
-/** thing@localhost owned by owner@localhost, on the listed endpoints in order (failover tests). */
-export function endpointsSensorMap(services: readonly string[], caFile: string): string {
+/**
+ * thing@localhost on the listed endpoints in order (failover tests); owned by owner@localhost
+ * unless `ownership` says otherwise (e.g. a registry section, to be claimed through it).
+ */
+export function endpointsSensorMap(services: readonly string[], caFile: string, ownership = "access: { owner: owner@localhost }"): string {
   return `xmpp:
   service: [${services.join(", ")}]
   jid: thing@localhost
@@ -49,7 +52,7 @@ export function endpointsSensorMap(services: readonly string[], caFile: string):
   resource: gw
   keepalive: 5s
   tls: { ca: ${caFile} }
-access: { owner: owner@localhost }
+${ownership}
 state_dir: ./state
 sensors:
 ${ROOM_SENSOR}`;
