@@ -63,7 +63,7 @@ export function thingStatus(nodes: ReadonlyMap<string, ReadonlyMap<string, ReadF
     out.version ??= get("thingd_version")?.value;
     out.serial ??= get("serial_number")?.value;
     const uptime = get("uptime");
-    const seconds = uptime ? parseXsDuration(uptime.value) ?? (Number.isFinite(Number(uptime.value)) ? Number(uptime.value) : undefined) : undefined;
+    const seconds = uptime ? (parseXsDuration(uptime.value) ?? (Number.isFinite(Number(uptime.value)) ? Number(uptime.value) : undefined)) : undefined;
     const row: NodeStatus = { node };
     const set = <K extends keyof NodeStatus>(k: K, v: NodeStatus[K] | undefined) => {
       if (v !== undefined) row[k] = v;

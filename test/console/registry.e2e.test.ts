@@ -117,7 +117,13 @@ describe("thingd console with thingd-registry, in chromium", () => {
     await expect(form.getByRole("status").textContent()).resolves.toBe("Claim code read: check it and press Claim.");
     // A picture without a QR code says so and leaves the field alone.
     await page.getByLabel("Claim a thing: paste its iotdisco: URI").fill("");
-    await page.getByLabel("Scan from image").setInputFiles({ name: "blank.svg", mimeType: "image/svg+xml", buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200"><rect width="200" height="200" fill="#fff"/></svg>') });
+    await page
+      .getByLabel("Scan from image")
+      .setInputFiles({
+        name: "blank.svg",
+        mimeType: "image/svg+xml",
+        buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200"><rect width="200" height="200" fill="#fff"/></svg>'),
+      });
     await expect.poll(() => form.getByRole("status").textContent(), { timeout: 15_000 }).toBe("No QR code found in that image.");
     await expect(page.getByLabel("Claim a thing: paste its iotdisco: URI").inputValue()).resolves.toBe("");
     await page.close();
@@ -137,7 +143,7 @@ describe("thingd console with thingd-registry, in chromium", () => {
     await page.getByRole("button", { name: "Claim", exact: true }).click();
     await expect.poll(() => page.getByRole("form", { name: "Claim a thing" }).getByRole("status").textContent(), { timeout: 15_000 }).toBe(`Claimed ${THING}.`);
     await expect.poll(async () => (await thingState()).status, { timeout: 15_000 }).toBe("CLAIMED");
-    await expect((await thingState()).owner).toBe("owner@localhost");
+    expect((await thingState()).owner).toBe("owner@localhost");
     await card(page).waitFor({ timeout: 15_000 });
     await expect(card(page).locator(".badge.owned").textContent()).resolves.toBe("owned");
     await expect.poll(() => card(page).locator(".registry-label").textContent(), { timeout: 10_000 }).toContain("MODEL console-test");
@@ -165,7 +171,9 @@ describe("thingd console with thingd-registry, in chromium", () => {
     const page = await login();
     await card(page).waitFor({ timeout: 15_000 });
     await expect.poll(() => card(page).locator(".badge.owned").count(), { timeout: 10_000 }).toBe(1);
-    await card(page).getByRole("button", { name: /^Remove .+ from contacts$/ }).click();
+    await card(page)
+      .getByRole("button", { name: /^Remove .+ from contacts$/ })
+      .click();
     const dialog = page.getByRole("dialog", { name: /^Remove .+ from your contacts\?$/ });
     await dialog.waitFor();
     await dialog.getByRole("button", { name: "Remove" }).click();
@@ -196,7 +204,7 @@ describe("thingd console with thingd-registry, in chromium", () => {
     await page.keyboard.press("Escape");
     await expect.poll(() => page.getByRole("dialog").count()).toBe(0);
     await expect(card(page).count()).resolves.toBe(1);
-    await expect((await thingState()).status).toBe("CLAIMED");
+    expect((await thingState()).status).toBe("CLAIMED");
 
     await disown.focus();
     await page.keyboard.press("Enter");
