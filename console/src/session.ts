@@ -373,7 +373,10 @@ export class Session extends EventTarget {
     if (!t.isThing) return;
     if (t.features.has(NS_CONTROL)) await this.#probeControl(t);
     // A failed first readout is shown on the card; polling goes on regardless.
-    await this.#refresh(t, ["momentary", "status", "identity"]).catch((err: Error) => this.#fail(t, err));
+    await this.#refresh(t, ["momentary"]).catch((err: Error) => this.#fail(t, err));
+    // Apart: a status-only readout is answered without reading the sensors, so a failing node
+    // still reports its error count (a mixed one answers such a node with its failure only).
+    await this.refreshStatus(t).catch((err: Error) => this.#fail(t, err));
     if (t.features.has(NS_EVENTS)) {
       const id = nextId("e");
       const reply = await this.iq(buildSubscribeIq(to, id));

@@ -111,7 +111,7 @@ function statusPanel(session: Session, t: ThingView): HTMLElement | null {
     h(
       "table",
       {},
-      h("thead", {}, h("tr", {}, ["Node", "Driver", "Uptime", "Reads", "Errors", "Last error"].map((c) => h("th", { scope: "col" }, c)))),
+      h("thead", {}, h("tr", {}, ["Node", "Driver", "Uptime", "Reads", "Errors", "Last error"].map((c) => h("th", { scope: "col", class: c === "Driver" || c === "Reads" ? "wide" : null }, c)))),
       h(
         "tbody",
         {},
@@ -120,9 +120,9 @@ function statusPanel(session: Session, t: ThingView): HTMLElement | null {
             "tr",
             { "data-node": n.node },
             h("th", { scope: "row" }, n.node),
-            h("td", { class: "driver" }, n.model ? `${n.driver ?? ""} (${n.model})` : (n.driver ?? "")),
+            h("td", { class: "driver wide" }, n.model ? `${n.driver ?? ""} (${n.model})` : (n.driver ?? "")),
             h("td", { class: "uptime" }, n.uptime ?? "–"),
-            h("td", { class: "reads" }, n.reads ?? "–"),
+            h("td", { class: "reads wide" }, n.reads ?? "–"),
             h("td", { class: `errors${n.errors ? " error" : ""}` }, n.errors ?? "–"),
             h("td", { class: "last-error" }, n.lastError || "none"),
           ),
@@ -198,7 +198,7 @@ function nodeTable(session: Session, t: ThingView, node: string, historyHost: HT
       ? h(
           "table",
           {},
-          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Field"), h("th", { scope: "col" }, "Value"), h("th", { scope: "col" }, "Time"), h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Actions")))),
+          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Field"), h("th", { scope: "col" }, "Value"), h("th", { scope: "col", class: "time" }, "Time"), h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Actions")))),
           h("tbody", {}, fields.map((f) => fieldRow(session, t, node, f, historyHost))),
         )
       : null,

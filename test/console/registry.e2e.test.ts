@@ -164,6 +164,10 @@ describe("thingd console with thingd-registry, in chromium", () => {
     // Status fields live in the panel, not among the values.
     await expect(card(page).locator('section.node tr[data-field="uptime"]').count()).resolves.toBe(0);
     await page.screenshot({ path: path.join(DOCS, "console-claimed.png"), fullPage: true });
+    // A phone's width: nothing wider than the screen (tables scroll inside their card).
+    await page.setViewportSize({ width: 360, height: 740 });
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await page.screenshot({ path: path.join(DOCS, "console-phone.png"), fullPage: true });
     await page.close();
   });
 
