@@ -8,7 +8,7 @@ import { afterAll, expect, it } from "vitest";
 import { startEjabberdCluster, type EjabberdCluster } from "../../scripts/lib/local-ejabberd-cluster.js";
 import { ReaderClient } from "../../scripts/lib/reader-client.js";
 import { runThingd, type AgentProcess } from "../helpers/agent-process.js";
-import { ROOM_SENSOR } from "../helpers/sensor-maps.js";
+import { endpointsSensorMap } from "../helpers/sensor-maps.js";
 
 let cluster: EjabberdCluster | undefined;
 let agent: AgentProcess | undefined;
@@ -29,20 +29,7 @@ it("owner on node B reads a Thing on node A; after kill -9 of A the Thing answer
   await cluster.register("owner", "owner-pw");
   const dir = await mkdtemp(path.join(tmpdir(), "thingd-cluster-"));
   const config = path.join(dir, "sensors.yaml");
-  await writeFile(
-    config,
-    `xmpp:
-  service: [${a.service}, ${b.service}]
-  jid: thing@localhost
-  password: thing-pw
-  resource: gw
-  keepalive: 5s
-  tls: { ca: ${cluster.caFile} }
-access: { owner: owner@localhost }
-state_dir: ./state
-sensors:
-${ROOM_SENSOR}`,
-  );
+  await writeFile(config, endpointsSensorMap([a.service, b.service], cluster.caFile));
   agent = runThingd(["run", "-c", config]);
   expect((await agent.waitForLog((l) => l.msg === "online", 60_000)).service).toBe(a.service);
 

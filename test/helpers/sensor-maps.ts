@@ -39,3 +39,18 @@ sensors:
 /** A `sensors:` list item: a simulated `room` at a fixed 21.4 °C (two decimals), read every second. */
 export const ROOM_SENSOR = `  - { id: room, driver: simulated, every: 1s, fields: [{ name: temperature, unit: "°C", value: 21.4, decimals: 2 }] }
 `;
+
+/** thing@localhost owned by owner@localhost, on the listed endpoints in order (failover tests). */
+export function endpointsSensorMap(services: readonly string[], caFile: string): string {
+  return `xmpp:
+  service: [${services.join(", ")}]
+  jid: thing@localhost
+  password: thing-pw
+  resource: gw
+  keepalive: 5s
+  tls: { ca: ${caFile} }
+access: { owner: owner@localhost }
+state_dir: ./state
+sensors:
+${ROOM_SENSOR}`;
+}
