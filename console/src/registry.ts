@@ -1,15 +1,15 @@
 // The console's side of the Thing Registry (XEP-0347; docs/registry.md): which Things the
-// registry says are ours, and giving one up. thingd-registry has no XEP-0347 query for "my
-// Things" (a search finds public Things by tag, not by owner); its "Disown" ad-hoc command
-// (XEP-0050) opens with a form listing the requester's Things, JID as value and a summary as
-// label, so the console executes it, reads the options and cancels. Pure: stanzas in and out.
+// registry says are ours, and giving one up. XEP-0347 has no query for "my Things" (a search
+// finds public Things by tag, not by owner); thingd-registry's "My things" ad-hoc command
+// (XEP-0050) answers with a result form, one row per Thing (jid, node, summary, visibility),
+// which the console reads. Pure: stanzas in and out.
 import { xml, type Element } from "@xmpp/xml";
 import { NS_DISCOVERY } from "../../agent/protocol/ns.js";
 
 export const NS_COMMANDS = "http://jabber.org/protocol/commands";
 const NS_DATA = "jabber:x:data";
-/** The registry's command whose first form lists the requester's Things. */
-export const LIST_NODE = "disown";
+/** The registry's command that lists the requester's Things. */
+export const LIST_NODE = "list";
 
 export interface OwnedThing {
   jid: string;
@@ -21,34 +21,28 @@ export function buildOwnedListIq(registry: string): Element {
   return xml("iq", { type: "set", to: registry }, xml("command", { xmlns: NS_COMMANDS, node: LIST_NODE, action: "execute" }));
 }
 
-export function buildCommandCancelIq(registry: string, node: string, sessionid: string): Element {
-  return xml("iq", { type: "set", to: registry }, xml("command", { xmlns: NS_COMMANDS, node, sessionid, action: "cancel" }));
-}
-
-export interface OwnedList {
-  things: OwnedThing[];
-  /** Set while the command is still executing: cancel it with this session id. */
-  sessionid?: string;
-}
-
 /**
- * The Things in the command's answer: the options of its `jid` field, or none when it completed
- * at once ("You own no Things"). Throws on an error answer (no such command: not our registry).
+ * The Things (bare JIDs; nodes behind a concentrator are left out) in the result form of the
+ * command's answer; none when it has no rows. Throws on an error answer (no such command: a
+ * registry that is not thingd-registry) or an answer without the result form.
  */
-export function parseOwnedList(reply: Element): OwnedList {
-  if (reply.attrs.type === "error") throw new Error("the registry does not list owned Things (no Disown command)");
-  const cmd = reply.getChild("command", NS_COMMANDS);
-  if (!cmd) throw new Error("the registry answered the Disown command without a <command/>");
-  const field = cmd
-    .getChild("x", NS_DATA)
-    ?.getChildren("field")
-    .find((f) => f.attrs.var === "jid");
-  const things = (field?.getChildren("option") ?? []).flatMap((o) => {
-    const jid = o.getChildText("value")?.trim();
-    return jid ? [{ jid, label: o.attrs.label ?? jid }] : [];
+export function parseOwnedList(reply: Element): OwnedThing[] {
+  if (reply.attrs.type === "error") throw new Error("the registry does not list owned Things (no \"My things\" command)");
+  const form = reply
+    .getChild("command", NS_COMMANDS)
+    ?.getChildren("x", NS_DATA)
+    .find((x) => x.attrs.type === "result");
+  if (!form) throw new Error("the registry's \"My things\" answer has no result form");
+  const cell = (item: Element, name: string) =>
+    item
+      .getChildren("field")
+      .find((f) => f.attrs.var === name)
+      ?.getChildText("value")
+      ?.trim() ?? "";
+  return form.getChildren("item").flatMap((item) => {
+    const jid = cell(item, "jid");
+    return jid && !cell(item, "node") ? [{ jid, label: cell(item, "summary") || jid }] : [];
   });
-  const executing = cmd.attrs.status === "executing" && cmd.attrs.sessionid;
-  return { things, ...(executing ? { sessionid: cmd.attrs.sessionid } : {}) };
 }
 
 /** XEP-0347 `<disown jid/>`: the registry asks the Thing to acknowledge, then frees it. */

@@ -9,7 +9,7 @@ import { NS_CONTROL, NS_DISCO_INFO, NS_ROSTER, NS_SENSORDATA, NS_STANZAS } from 
 import { buildReadoutIq, buildSubscribeIq, NS_EVENTS, parseEventMessage, parseReadoutMessage, type NodeFailure, type ReadField, type ReadoutOptions } from "./readout.js";
 import { buildSetIq, refusalReason } from "./control.js";
 import { buildDiscoInfoIq, buildDiscoItemsIq, isRegistryInfo, parseDiscoItems } from "../../agent/protocol/disco.js";
-import { buildCommandCancelIq, buildDisownIq, buildOwnedListIq, LIST_NODE, parseOwnedList } from "./registry.js";
+import { buildDisownIq, buildOwnedListIq, parseOwnedList } from "./registry.js";
 
 export interface ThingView {
   jid: string;
@@ -214,12 +214,8 @@ export class Session extends EventTarget {
   async refreshOwned(): Promise<void> {
     const registry = this.registry;
     if (!registry) return;
-    const list = parseOwnedList(await this.iq(buildOwnedListIq(registry)));
-    if (list.sessionid) {
-      // The form was only read: end the command (the registry keeps no state; be tidy anyway).
-      this.iq(buildCommandCancelIq(registry, LIST_NODE, list.sessionid)).catch(() => {});
-    }
-    const mine = new Map(list.things.map((t) => [bare(t.jid), t.label]));
+    const things = parseOwnedList(await this.iq(buildOwnedListIq(registry)));
+    const mine = new Map(things.map((t) => [bare(t.jid), t.label]));
     for (const t of [...this.things.values()]) {
       if (mine.has(t.jid)) continue;
       t.owned = false;

@@ -68,21 +68,28 @@ it("reads seqnr-dialect messages and IEEE pushes into the same records", () => {
   ]);
 });
 
-it("reads the registry's list of our Things from its Disown command form, and builds <disown/>", () => {
-  const form = xml(
+it("reads the registry's list of our Things from its My things result form, and builds <disown/>", () => {
+  const row = (jid: string, node: string, summary: string) =>
+    xml("item", {}, xml("field", { var: "jid" }, xml("value", {}, jid)), xml("field", { var: "node" }, xml("value", {}, node)), xml("field", { var: "summary" }, xml("value", {}, summary)));
+  const reply = xml(
     "iq",
     { type: "result" },
     xml(
       "command",
-      { xmlns: NS_COMMANDS, node: "disown", sessionid: "s1", status: "executing" },
-      xml("x", { xmlns: "jabber:x:data", type: "form" }, xml("field", { var: "jid", type: "list-single" }, xml("option", { label: "a@x (MAN m)" }, xml("value", {}, "a@x")), xml("option", {}, xml("value", {}, "b@x")))),
+      { xmlns: NS_COMMANDS, node: "list", sessionid: "s1", status: "completed" },
+      xml("note", {}, "Your Things (3): …"),
+      xml("x", { xmlns: "jabber:x:data", type: "result" }, xml("reported", {}), row("a@x", "", "a@x (MAN m)"), row("b@x", "", ""), row("c@x", "n1", "c@x node n1")),
     ),
   );
-  expect(parseOwnedList(form)).toStrictEqual({ things: [{ jid: "a@x", label: "a@x (MAN m)" }, { jid: "b@x", label: "b@x" }], sessionid: "s1" });
-  const none = xml("iq", { type: "result" }, xml("command", { xmlns: NS_COMMANDS, node: "disown", sessionid: "s2", status: "completed" }, xml("note", {}, "You own no Things in this registry.")));
-  expect(parseOwnedList(none)).toStrictEqual({ things: [] });
+  // Nodes behind a concentrator are not Things of their own in the console; a row without a
+  // summary is labelled with its JID.
+  expect(parseOwnedList(reply)).toStrictEqual([
+    { jid: "a@x", label: "a@x (MAN m)" },
+    { jid: "b@x", label: "b@x" },
+  ]);
+  expect(() => parseOwnedList(xml("iq", { type: "result" }, xml("command", { xmlns: NS_COMMANDS, status: "completed" }, xml("note", {}, "text only"))))).toThrow(/no result form/);
   expect(() => parseOwnedList(xml("iq", { type: "error" }))).toThrow(/does not list owned Things/);
-  expect(buildOwnedListIq("r.x").getChild("command", NS_COMMANDS)?.attrs).toMatchObject({ node: "disown", action: "execute" });
+  expect(buildOwnedListIq("r.x").getChild("command", NS_COMMANDS)?.attrs).toMatchObject({ node: "list", action: "execute" });
   expect(buildDisownIq("r.x", "a@x").toString()).toBe('<iq type="set" to="r.x"><disown xmlns="urn:xmpp:iot:discovery" jid="a@x"/></iq>');
 });
 
