@@ -49,7 +49,7 @@ import {
   type ArchInfo,
   type DebArch,
 } from "./deb-meta.js";
-import { APP_ENTRIES, CONSOLE_FILES, GYP_ADDONS, keepDistFile, pruneModulePath } from "./file-list.js";
+import { APP_ENTRIES, CONSOLE_FILES, GYP_ADDONS, isConsoleFile, keepDistFile, pruneModulePath } from "./file-list.js";
 
 /** The runtime major shipped in the package (the pinned version is in node-runtimes.tsv). */
 export const RUNTIME_MAJOR = "24";
@@ -224,10 +224,12 @@ function installSystemFiles(root: string, version: string, epoch: number): void 
   );
   writeFile(root, LAYOUT.registryExample, readFileSync(path.join(REPO, "examples/registry.yaml")), 0o644);
   // The web console: `thingd console` finds it here (agent/commands/console.ts).
+  const consoleDist = path.join(REPO, "dist/console");
   for (const f of CONSOLE_FILES) {
-    const built = path.join(REPO, "dist/console", f);
-    if (!existsSync(built)) throw new Error(`${built} is missing: npm run build (npm run package does it)`);
-    writeFile(root, `${LAYOUT.console}/${f}`, readFileSync(built), 0o644);
+    if (!existsSync(path.join(consoleDist, f))) throw new Error(`${path.join(consoleDist, f)} is missing: npm run build (npm run package does it)`);
+  }
+  for (const f of readdirSync(consoleDist).filter(isConsoleFile).sort()) {
+    writeFile(root, `${LAYOUT.console}/${f}`, readFileSync(path.join(consoleDist, f)), 0o644);
   }
   // 0640 root:root here; postinst gives it to group thingd (the group does not exist at unpack).
   writeFile(root, LAYOUT.config, packagedSensorMap(readFileSync(path.join(REPO, "examples/sensors.yaml"), "utf8")), 0o640);

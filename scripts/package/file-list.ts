@@ -15,8 +15,16 @@ export function keepDistFile(rel: string): boolean {
   return rel === "dist/thingd.bundle.mjs" || rel.startsWith("dist/agent/") || rel.startsWith("dist/drivers/") || rel.startsWith("dist/registry/");
 }
 
-/** The built web console (scripts/bundle-console.ts), shipped in /usr/share/thingd/console. */
+/** The built web console's files that must be there (scripts/bundle-console.ts). */
 export const CONSOLE_FILES = ["index.html", "console.js", "console.css"] as const;
+
+/**
+ * Which files of dist/console ship in /usr/share/thingd/console: CONSOLE_FILES and the chunks
+ * esbuild splits off (chunk-<hash>.js, e.g. the QR decoder loaded on the first scan).
+ */
+export function isConsoleFile(name: string): boolean {
+  return (CONSOLE_FILES as readonly string[]).includes(name) || /^chunk-[A-Za-z0-9_-]+\.js$/.test(name);
+}
 
 /** The native addons compiled for the target with node-gyp (no prebuilt binaries upstream). */
 export const GYP_ADDONS = [

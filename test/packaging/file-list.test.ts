@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { archInfo } from "../../scripts/package/deb-meta.js";
-import { keepDistFile, pruneModulePath } from "../../scripts/package/file-list.js";
+import { isConsoleFile, keepDistFile, pruneModulePath } from "../../scripts/package/file-list.js";
 
 describe("file-list", () => {
   it("ships the agent, the drivers, the bundle and the registry, not tests, dev scripts or source maps", () => {
@@ -14,6 +14,11 @@ describe("file-list", () => {
     expect(keepDistFile("dist/registry/main.js.map")).toBe(false);
     // The console goes to /usr/share/thingd/console (build.ts), not into the app's dist/.
     expect(keepDistFile("dist/console/console.js")).toBe(false);
+  });
+
+  it("ships the console's page, script, styles and split-off chunks, nothing else of dist/console", () => {
+    for (const f of ["index.html", "console.js", "console.css", "chunk-AB12CD34.js"]) expect(isConsoleFile(f), f).toBe(true);
+    for (const f of ["console.js.map", "main.js", "chunk-x.js.map", "notes.txt"]) expect(isConsoleFile(f), f).toBe(false);
   });
 
   it("keeps only the target's glibc serialport prebuild", () => {
