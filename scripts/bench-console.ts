@@ -155,9 +155,20 @@ async function login(page: Page, url: string, websocketUrl: string): Promise<{ f
 }
 
 /** Busy share of the main thread while values stream in. */
-async function measureBusy(
-  page: Page,
-): Promise<{ taskPct: number; scriptPct: number; longTasks: number; longTaskMs: number; cellChanges: number; wallS: number }> {
+interface Busy {
+  taskPct: number;
+  scriptPct: number;
+  layoutPct: number;
+  stylePct: number;
+  layoutsPerS: number;
+  nodes: number;
+  longTasks: number;
+  longTaskMs: number;
+  cellChanges: number;
+  wallS: number;
+}
+
+async function measureBusy(page: Page): Promise<Busy> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Performance.enable", { timeDomain: "timeTicks" });
   await page.evaluate(() => {
@@ -188,7 +199,15 @@ async function measureBusy(
   const metrics = async () => {
     const r = (await cdp.send("Performance.getMetrics")) as { metrics: Array<{ name: string; value: number }> };
     const m = new Map(r.metrics.map((x) => [x.name, x.value]));
-    return { t: m.get("Timestamp") ?? 0, task: m.get("TaskDuration") ?? 0, script: m.get("ScriptDuration") ?? 0 };
+    return {
+      t: m.get("Timestamp") ?? 0,
+      task: m.get("TaskDuration") ?? 0,
+      script: m.get("ScriptDuration") ?? 0,
+      layout: m.get("LayoutDuration") ?? 0,
+      style: m.get("RecalcStyleDuration") ?? 0,
+      layouts: m.get("LayoutCount") ?? 0,
+      nodes: m.get("Nodes") ?? 0,
+    };
   };
   const a = await metrics();
   await sleep(SECONDS * 1000);
@@ -196,7 +215,17 @@ async function measureBusy(
   const counts = await page.evaluate(() => (window as unknown as { __busy: { longTasks: number; longTaskMs: number; cellChanges: number } }).__busy);
   await cdp.detach();
   const wall = b.t - a.t;
-  return { taskPct: (100 * (b.task - a.task)) / wall, scriptPct: (100 * (b.script - a.script)) / wall, ...counts, wallS: wall };
+  const pct = (x: number, y: number) => (100 * (y - x)) / wall;
+  return {
+    taskPct: pct(a.task, b.task),
+    scriptPct: pct(a.script, b.script),
+    layoutPct: pct(a.layout, b.layout),
+    stylePct: pct(a.style, b.style),
+    layoutsPerS: (b.layouts - a.layouts) / wall,
+    nodes: b.nodes,
+    ...counts,
+    wallS: wall,
+  };
 }
 
 async function main(): Promise<void> {
@@ -270,6 +299,9 @@ async function main(): Promise<void> {
     console.log(
       `main thread over ${busy.wallS.toFixed(1)} s of live updates: busy ${busy.taskPct.toFixed(1)} % (CDP TaskDuration; target ≤ 10 %), script ${busy.scriptPct.toFixed(1)} % (ScriptDuration), ` +
         `${busy.longTasks} long tasks (${busy.longTaskMs.toFixed(0)} ms), ${busy.cellChanges} value changes seen (${(busy.cellChanges / busy.wallS).toFixed(0)}/s, sampled every 500 ms)`,
+    );
+    console.log(
+      `  of which style recalculation ${busy.stylePct.toFixed(1)} %, layout ${busy.layoutPct.toFixed(1)} % (${busy.layoutsPerS.toFixed(1)} layouts/s); ${busy.nodes} DOM nodes`,
     );
     console.log(
       `load average after: ${loadavg()
