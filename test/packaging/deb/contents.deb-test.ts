@@ -25,7 +25,10 @@ describe.each(["amd64", "arm64"] as const)("%s .deb contents", (arch) => {
     for (const name of CONSOLE_FILES) expect(f.get(`${LAYOUT.console}/${name}`), name).toBe("-rw-r--r-- root/root");
     // Every file the build put in dist/console, the split-off chunks included, and nothing else.
     const built = readdirSync(path.join(REPO, "dist/console")).filter(isConsoleFile).sort();
-    const shipped = [...f.keys()].filter((p) => p.startsWith(`${LAYOUT.console}/`)).map((p) => p.slice(LAYOUT.console.length + 1)).sort();
+    const shipped = [...f.keys()]
+      .filter((p) => p.startsWith(`${LAYOUT.console}/`))
+      .map((p) => p.slice(LAYOUT.console.length + 1))
+      .sort();
     expect(shipped).toStrictEqual(built);
     expect([...f.keys()].filter((p) => p.startsWith(`${LAYOUT.app}/dist/console/`))).toStrictEqual([]);
   });
