@@ -125,7 +125,7 @@ export class Supervisor extends EventEmitter {
     const attempts: Record<FailureKind, number> = { network: 0, auth: 0, conflict: 0 };
     while (!this.#stopping) {
       const previous = this.#previous;
-      const resuming = previous?.whyNotResumable() === undefined ? this.#resumeService : undefined;
+      const resuming = previous && previous.whyNotResumable() === undefined ? this.#resumeService : undefined;
       this.#resumeService = undefined;
       this.#service = resuming ?? (await this.#endpoints.current());
       const sm = this.options.streamManagement !== false;
@@ -197,9 +197,10 @@ export class Supervisor extends EventEmitter {
       if (this.#stopping) break;
       // After a conflict (another login holds the session) or a refused login, nothing is resumed.
       if (kind !== "network") this.#discardPrevious();
-      const resumeNext = kind === "network" && wasOnline && this.#previous?.whyNotResumable() === undefined;
+      const carried = this.#previous;
+      const resumeNext = kind === "network" && wasOnline && carried !== undefined && carried.whyNotResumable() === undefined;
       if (resumeNext) {
-        const location = this.#previous!.location;
+        const location = carried.location;
         this.#resumeService = location ? locationService(this.#service, location) : this.#service;
       }
       // A lost or failed endpoint hands over to the next one not yet tried since the last session
