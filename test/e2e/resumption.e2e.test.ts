@@ -23,12 +23,13 @@ const THING = "thing@localhost/gw";
 /**
  * A TCP pass-through whose client→server direction can be turned into a hole: bytes thingd
  * writes are counted and dropped while the connection stays up (a stanza lost on the wire),
- * until cut() resets both sides.
+ * until cut() resets both sides. While `down`, new connections are reset at once.
  */
 interface HoleProxy {
   port: number;
   swallowed: number;
   hole: boolean;
+  down: boolean;
   cut(): void;
   stop(): Promise<void>;
 }
@@ -36,6 +37,7 @@ interface HoleProxy {
 async function startHoleProxy(target: () => number): Promise<HoleProxy> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
+    if (proxy.down) return void client.resetAndDestroy();
     const upstream = net.connect({ host: "127.0.0.1", port: target() });
     sockets.add(client).add(upstream);
     const drop = () => {
@@ -57,6 +59,7 @@ async function startHoleProxy(target: () => number): Promise<HoleProxy> {
     port: (server.address() as net.AddressInfo).port,
     swallowed: 0,
     hole: false,
+    down: false,
     cut() {
       for (const s of sockets) s.resetAndDestroy();
       sockets.clear();
@@ -181,14 +184,19 @@ it("a readout whose data are produced while the connection is down is delivered 
   const mark = agent!.lines.length;
   const seqnr = "103";
   const { xml } = await import("@xmpp/xml");
-  // Deferred by 1.5 s: <accepted queued='true'/> now, the data while the link is cut.
-  const when = new Date(Date.now() + 1_500).toISOString();
+  // Deferred by 1 s: <accepted queued='true'/> now, the data while the link is down.
+  const when = new Date(Date.now() + 1_000).toISOString();
   const reply = await reader!.iq(xml("iq", { type: "get", to: THING, id: `sm-${seqnr}` }, xml("req", { xmlns: NS_SD, seqnr, momentary: "true", when })));
   expect(reply.attrs.type).toBe("result");
-  proxy!.hole = true; // thingd's next writes vanish, then the connection is cut
-  await sleep(200);
+  proxy!.down = true;
   proxy!.cut();
-  await logSince(mark, (l) => l.msg === "stream resumed", 20_000);
+  // Stay down until after the data are due (reconnect attempts fail meanwhile), then come back.
+  await logSince(mark, (l) => l.msg === "XMPP connect failed", 10_000);
+  await sleep(2_000);
+  expect(answersTo(seqnr).done).toHaveLength(0);
+  proxy!.down = false;
+  const resumed = await logSince(mark, (l) => l.msg === "stream resumed", 20_000);
+  expect(resumed.resent).toBeGreaterThanOrEqual(1); // the data, queued while down
   await waitFor(() => answersTo(seqnr).done.length > 0 || undefined, "the deferred readout's data", 10_000);
   await sleep(1_500);
   expect(answersTo(seqnr).done).toHaveLength(1);
