@@ -122,13 +122,21 @@ export function setupSession({ entity, middleware, log, service, sm }: Parts) {
     return next();
   });
 
-  /** Send a nonza and wait for the first SM answer named in `names`. */
-  const exchange = (el: Element, names: ReadonlyArray<"enabled" | "resumed" | "failed">): Promise<Element> =>
-    new Promise<Element>((resolve, reject) => {
+  /**
+   * Send a nonza and wait for the first SM answer named in `names`. `onAnswer` runs inside the
+   * parser's event, before any element behind the answer in the same read: stanzas right after
+   * <enabled/> or <resumed/> must already be counted.
+   */
+  const exchange = <T>(el: Element, names: ReadonlyArray<"enabled" | "resumed" | "failed">, onAnswer: (answer: Element) => T): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
       const onNonza = (answer: Element) => {
         if (answer.attrs.xmlns !== NS_SM || !names.includes(answer.name as "enabled")) return;
         done();
-        resolve(answer);
+        try {
+          resolve(onAnswer(answer));
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
       };
       const onEnd = () => {
         done();
@@ -148,12 +156,16 @@ export function setupSession({ entity, middleware, log, service, sm }: Parts) {
 
   const resume = async (previous: SmSession): Promise<boolean> => {
     log.debug({ previd: previous.id, h: previous.inbound.h }, "resuming the stream");
-    const answer = await exchange(buildResume(previous.id!, previous.inbound.h), ["resumed", "failed"]);
-    if (isSm(answer, "resumed")) {
+    const { answer, resending } = await exchange(buildResume(previous.id!, previous.inbound.h), ["resumed", "failed"], (answer) => {
+      if (!isSm(answer, "resumed")) return { answer, resending: undefined };
       setup.session = previous;
       setup.resumed = true;
+      // Attaches, and writes what the server lacks, before any newer send.
+      return { answer, resending: previous.resume(link, parseAckH(answer) ?? previous.outbound.acked) };
+    });
+    if (resending) {
       (entity as unknown as { _jid(jid: string): unknown })._jid(previous.jid);
-      setup.resent = await previous.resume(link, parseAckH(answer) ?? previous.outbound.acked);
+      setup.resent = await resending;
       return true;
     }
     const failed = (setup.failed = parseFailed(answer));
@@ -167,11 +179,16 @@ export function setupSession({ entity, middleware, log, service, sm }: Parts) {
     let open: () => void = () => {};
     enabling = new Promise<void>((resolve) => (open = resolve));
     try {
-      const answer = await exchange(buildEnable(), ["enabled", "failed"]);
-      if (isSm(answer, "enabled")) {
-        const session = new SmSession({ enabled: parseEnabled(answer), jid, service, log });
-        session.attach(link);
-        setup.session = session;
+      const answer = await exchange(buildEnable(), ["enabled", "failed"], (answer) => {
+        if (isSm(answer, "enabled")) {
+          const session = new SmSession({ enabled: parseEnabled(answer), jid, service, log });
+          session.attach(link);
+          setup.session = session;
+        }
+        return answer;
+      });
+      const session = setup.session;
+      if (session) {
         log.debug({ id: session.id, resume: session.id !== undefined, maxMs: session.maxMs, location: session.location }, "stream management enabled");
       } else {
         log.warn({ condition: parseFailed(answer).condition }, "the server refused to enable stream management");
