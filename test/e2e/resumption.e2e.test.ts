@@ -21,14 +21,17 @@ const NS_SD = "urn:xmpp:iot:sensordata";
 const THING = "thing@localhost/gw";
 
 /**
- * A TCP pass-through whose client→server direction can be turned into a hole: bytes thingd
- * writes are counted and dropped while the connection stays up (a stanza lost on the wire),
- * until cut() resets both sides. While `down`, new connections are reset at once.
+ * A TCP pass-through whose directions can be turned into holes: bytes thingd writes (`hole`) or
+ * the server writes to thingd (`holeIn`) are counted and dropped while the connection stays up
+ * (a stanza lost on the wire), until cut() resets both sides. While `down`, new connections are
+ * reset at once.
  */
 interface HoleProxy {
   port: number;
   swallowed: number;
   hole: boolean;
+  swallowedIn: number;
+  holeIn: boolean;
   down: boolean;
   cut(): void;
   stop(): Promise<void>;
@@ -52,18 +55,24 @@ async function startHoleProxy(target: () => number): Promise<HoleProxy> {
       if (proxy.hole) proxy.swallowed += d.length;
       else upstream.write(d);
     });
-    upstream.pipe(client);
+    upstream.on("data", (d: Buffer) => {
+      if (proxy.holeIn) proxy.swallowedIn += d.length;
+      else client.write(d);
+    });
   });
   await new Promise<void>((resolve) => server.listen({ host: "127.0.0.1", port: 0 }, resolve));
   const proxy: HoleProxy = {
     port: (server.address() as net.AddressInfo).port,
     swallowed: 0,
     hole: false,
+    swallowedIn: 0,
+    holeIn: false,
     down: false,
     cut() {
       for (const s of sockets) s.resetAndDestroy();
       sockets.clear();
       proxy.hole = false;
+      proxy.holeIn = false;
     },
     async stop() {
       proxy.cut();
@@ -200,6 +209,30 @@ it("a readout whose data are produced while the connection is down is delivered 
   await waitFor(() => answersTo(seqnr).done.length > 0 || undefined, "the deferred readout's data", 10_000);
   await sleep(1_500);
   expect(answersTo(seqnr).done).toHaveLength(1);
+  expect(linesSince(mark, "online")).toHaveLength(0);
+}, 60_000);
+
+it("a request lost on its way to thingd is delivered on resumption and answered once, also after a second blip", async () => {
+  const mark = agent!.lines.length;
+  const seqnr = "110";
+  const { xml } = await import("@xmpp/xml");
+  proxy!.holeIn = true; // what the server sends thingd from now on is lost
+  const before = proxy!.swallowedIn;
+  await reader!.conn.entity.send(xml("iq", { type: "get", to: THING, id: `sm-${seqnr}` }, xml("req", { xmlns: NS_SD, seqnr, momentary: "true" })));
+  await waitFor(() => proxy!.swallowedIn > before, "the request to be lost on its way to thingd", 10_000);
+  proxy!.cut();
+  await logSince(mark, (l) => l.msg === "stream resumed", 20_000);
+  await waitFor(() => answersTo(seqnr).done.length > 0 || undefined, "the answer to the request the server resent", 10_000);
+  // thingd counted the resent request: after another blip the server must not deliver it again.
+  const second = agent!.lines.length;
+  proxy!.cut();
+  await logSince(second, (l) => l.msg === "stream resumed", 20_000);
+  const res = await reader!.read(THING, { seqnr: "111", momentary: "true" });
+  expect(res.fields.find((f) => f.name === "temperature")?.value).toBe("21.40");
+  await sleep(1_000);
+  const { results, done } = answersTo(seqnr);
+  expect(results).toHaveLength(1);
+  expect(done).toHaveLength(1);
   expect(linesSince(mark, "online")).toHaveLength(0);
 }, 60_000);
 
