@@ -12,7 +12,7 @@ import { readFile } from "node:fs/promises";
 import { lastActivity } from "./sensors/scheduler.js";
 import { reloadConfig } from "./ops/reload.js";
 import { SensorSet } from "./sensors/sensor-set.js";
-import { buildStatusSnapshot, xmppStatusText } from "./ops/status.js";
+import { xmppStatusText } from "./ops/status.js";
 import { startStatusServer } from "./ops/status-server.js";
 import { createNotifier, type Notifier } from "./ops/sd-notify.js";
 import { StateStore } from "./ownership/state.js";
@@ -95,21 +95,9 @@ export async function runDaemon(configured: ThingConfig, log: Logger): Promise<n
   });
   await sensors.apply(config.sensors);
   const historySource = history && { store: history, maxFieldsPerRequest: config.history?.maxFieldsPerRequest ?? 5000 };
-  const snapshot = () =>
-    buildStatusSnapshot({
-      pollers: sensors.pollers,
-      supervisor: thing.supervisor,
-      state: store.state,
-      jid: config.xmpp.jid,
-      registryJid: config.registry.jid,
-      startedAt,
-      version: VERSION,
-      memoryUsage: process.memoryUsage(),
-      pid: process.pid,
-      now: new Date(),
-      clock: { state: clock.syncState(), ...(guard?.held ? { heldReadings: guard.held } : {}) },
-    });
-  const thing: Thing = new Thing({ config, pollers: () => sensors.pollers, store, log, status: snapshot, ...(ca ? { ca } : {}), ...(historySource && { history: historySource }) });
+  const statusExtras = () => ({ clock: { state: clock.syncState(), ...(guard?.held ? { heldReadings: guard.held } : {}) } });
+  const thing: Thing = new Thing({ config, pollers: () => sensors.pollers, store, log, statusExtras, startedAt, ...(ca ? { ca } : {}), ...(historySource && { history: historySource }) });
+  const snapshot = () => thing.statusSnapshot();
   toPeople = (nodeId, reading) => thing.onReading(nodeId, reading);
   const count = () => sensors.pollers.length;
   const xmppStatus = () => `${xmppStatusText(thing.supervisor.state, thing.supervisor.problem)}; ${count()} sensor${count() === 1 ? "" : "s"} polling`;

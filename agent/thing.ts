@@ -31,7 +31,7 @@ import { People, PEOPLE_FEATURES } from "./people/people.js";
 import { ThingApi, type Reading } from "./people/thing-api.js";
 import { DEFAULT_EVENT_LIMITS } from "./events/manager.js";
 import { buildCaps, capsVerOf, CAPS_NODE } from "./protocol/caps.js";
-import { buildStatusSnapshot, type StatusSnapshot } from "./ops/status.js";
+import { buildStatusSnapshot, type StatusInputs, type StatusSnapshot } from "./ops/status.js";
 
 export interface ThingOptions {
   config: ThingConfig;
@@ -46,8 +46,10 @@ export interface ThingOptions {
   history?: HistorySource;
   /** Who may use XEP-0325 control; default: owner, else provisioning canControl, else `access.controllers`. */
   authorizeControl?: ControlAuthorizer;
-  /** The status snapshot (`thingd status`, chat `status`); default: built from what the Thing knows. */
-  status?: () => StatusSnapshot;
+  /** What the daemon adds to the status snapshot (`thingd status`, chat `status`): the clock. */
+  statusExtras?: () => Pick<StatusInputs, "clock">;
+  /** When the process started (the status uptime); default: when the Thing was made. */
+  startedAt?: Date;
 }
 
 export class Thing {
@@ -56,6 +58,8 @@ export class Thing {
   readonly sensorData: SensorDataService;
   readonly control: ControlService;
   readonly registration: Registration;
+  /** The status snapshot (`thingd status`, chat `status`, the status ad-hoc command). */
+  readonly statusSnapshot: () => StatusSnapshot;
   /** XEP-0324 client, when `provisioning.jid` is configured. */
   readonly provisioning: ProvisioningClient | undefined;
   readonly #router: IqRouter;
@@ -146,27 +150,27 @@ export class Thing {
       canRead: (from) => this.provisioning !== undefined || this.access.canRead(from),
     });
 
-    const startedAt = new Date();
+    const startedAt = o.startedAt ?? new Date();
+    this.statusSnapshot = (): StatusSnapshot =>
+      buildStatusSnapshot({
+        pollers: livePollers(),
+        supervisor: this.supervisor,
+        state: store.state,
+        jid: config.xmpp.jid,
+        registryJid: config.registry.jid,
+        startedAt,
+        version: VERSION,
+        memoryUsage: process.memoryUsage(),
+        pid: process.pid,
+        now: new Date(),
+        ...o.statusExtras?.(),
+      });
     const livePollers = typeof pollers === "function" ? pollers : () => pollers;
     const api: ThingApi = new ThingApi({
       pollers: livePollers,
       access: this.access,
       control: this.control,
-      status:
-        o.status ??
-        ((): StatusSnapshot =>
-          buildStatusSnapshot({
-            pollers: livePollers(),
-            supervisor: this.supervisor,
-            state: store.state,
-            jid: config.xmpp.jid,
-            registryJid: config.registry.jid,
-            startedAt,
-            version: VERSION,
-            memoryUsage: process.memoryUsage(),
-            pid: process.pid,
-            now: new Date(),
-          })),
+      status: () => this.statusSnapshot(),
     });
     this.#peopleConfig = config;
     this.people = new People({

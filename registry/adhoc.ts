@@ -6,6 +6,7 @@ import { xml, type Element } from "@xmpp/xml";
 import type { Logger } from "pino";
 import { RegistryError } from "./protocol/errors.js";
 import { claimByText, listText, ownerAction, summary } from "./people.js";
+import type { ThingRecord } from "./store/record.js";
 import type { RegistryService } from "./service.js";
 
 export const NS_COMMANDS = "http://jabber.org/protocol/commands";
@@ -31,6 +32,32 @@ function done(node: string, sessionid: string, text: string, type: "info" | "err
   return xml("command", { xmlns: NS_COMMANDS, node, sessionid, status: "completed" }, xml("note", { type }, text));
 }
 
+/**
+ * "My things" as a result form (XEP-0004 §3.4, a table: one <item> per Thing under <reported>
+ * column headers) after the same text as a note: clients with forms show a table, programs
+ * (the web console) read the rows, the rest still read the note.
+ */
+function ownedTable(things: readonly ThingRecord[]): Element {
+  const col = (v: string, label: string, type = "text-single") => xml("field", { var: v, label, type });
+  const cell = (v: string, value: string) => xml("field", { var: v }, xml("value", {}, value));
+  return xml(
+    "x",
+    { xmlns: NS_DATA, type: "result" },
+    xml("title", {}, "My things"),
+    xml("reported", {}, col("jid", "Thing", "jid-single"), col("node", "Node"), col("summary", "Tags"), col("visibility", "Visibility")),
+    ...things.map((r) =>
+      xml(
+        "item",
+        {},
+        cell("jid", r.jid),
+        cell("node", r.nodeId ?? ""),
+        cell("summary", summary(r)),
+        cell("visibility", r.isPublic ? (r.removed ? "removed from searches" : "public") : "private"),
+      ),
+    ),
+  );
+}
+
 function form(node: string, sessionid: string, title: string, ...fields: Element[]): Element {
   return xml(
     "command",
@@ -50,8 +77,11 @@ export async function handleCommand(from: string, cmd: Element, service: Registr
   const x = cmd.getChild("x", NS_DATA);
   const submitted = x?.attrs.type === "submit";
   switch (node) {
-    case "list":
-      return done(node, sessionid, listText(service, from));
+    case "list": {
+      const answer = done(node, sessionid, listText(service, from));
+      answer.append(ownedTable(service.owned(from)));
+      return answer;
+    }
     case "claim": {
       if (!submitted) {
         return form(

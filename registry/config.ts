@@ -8,9 +8,10 @@
 //   state_dir: /var/lib/thingd-registry
 import { accessSync, constants, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
+import { LineCounter, parseDocument, type Document } from "yaml";
 import { z } from "zod";
 import { ConfigError, type ConfigProblem } from "../agent/errors.js";
+import { formatPath, formatProblems, offsetOfPath, sortByPlace, type Segment } from "../agent/config/problems.js";
 
 export interface RegistryConfig {
   file: string;
@@ -34,30 +35,6 @@ const schema = z.strictObject({
   state_dir: z.string().min(1, "expected a folder name"),
 });
 
-/** `component.secret`, `["odd key"]`. */
-function formatPath(segments: readonly PropertyKey[]): string {
-  return segments
-    .map((s, i) =>
-      typeof s === "number"
-        ? `[${s}]`
-        : /^[A-Za-z_][A-Za-z0-9_-]*$/.test(String(s))
-          ? i === 0
-            ? String(s)
-            : `.${String(s)}`
-          : `[${JSON.stringify(String(s))}]`,
-    )
-    .join("");
-}
-
-export function formatProblems(problems: readonly ConfigProblem[]): string {
-  return problems
-    .map((p) => {
-      const where = p.line === undefined ? p.file : `${p.file}:${p.line}:${p.column ?? 1}`;
-      return p.path ? `${where} ${p.path}: ${p.message}` : `${where}: ${p.message}`;
-    })
-    .join("\n");
-}
-
 class Problems {
   readonly list: ConfigProblem[] = [];
   constructor(
@@ -66,24 +43,14 @@ class Problems {
     private readonly lines: LineCounter,
   ) {}
 
-  add(segments: PropertyKey[], message: string, atKey = false): void {
-    let node: unknown = this.doc.contents;
-    let offset = (node as { range?: number[] } | null)?.range?.[0];
-    for (const [i, seg] of segments.entries()) {
-      if (!isMap(node)) break;
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
-      if (!pair) break;
-      const keyAt = (pair.key as { range?: number[] }).range?.[0];
-      const valueAt = (pair.value as { range?: number[] } | null)?.range?.[0];
-      offset = i === segments.length - 1 && !atKey ? (valueAt ?? keyAt) : (keyAt ?? valueAt);
-      node = pair.value;
-    }
+  add(segments: Segment[], message: string, atKey = false): void {
+    const offset = offsetOfPath(this.doc, segments, atKey);
     const pos = offset === undefined ? undefined : this.lines.linePos(offset);
     this.list.push({ file: this.file, ...(pos && { line: pos.line, column: pos.col }), path: formatPath(segments), message });
   }
 
   error(): ConfigError {
-    this.list.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+    sortByPlace(this.list);
     return new ConfigError(formatProblems(this.list), this.list);
   }
 }

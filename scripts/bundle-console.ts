@@ -1,8 +1,10 @@
 // `npm run build` step 3: the web console (console/) bundled for the browser into dist/console/:
-// index.html, console.js (the app, @xmpp/client's WebSocket transport, uPlot) and console.css.
+// index.html, console.js (the app, @xmpp/client's WebSocket transport, uPlot), console.css, and
+// chunk-*.js: the jsQR decoder, fetched on the first QR scan (import()), and what esbuild
+// shares between it and console.js (loaded at start).
 // platform "browser": a Node built-in pulled in by an import is a build error here, not a
 // surprise in the browser (the agent/protocol modules the console reuses must stay pure).
-import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -30,6 +32,10 @@ export interface ConsoleBundle {
   files: string[];
   /** Bytes of each file, raw and gzipped (level 9). */
   sizes: Record<string, { raw: number; gzip: number }>;
+  /** What the page loads at start: index.html, console.js, console.css and the chunks console.js imports. */
+  start: string[];
+  /** Chunks loaded on demand only (the rest of `files`). */
+  lazy: string[];
 }
 
 export async function bundleConsole(outdir: string = CONSOLE_DIST): Promise<ConsoleBundle> {
@@ -42,6 +48,8 @@ export async function bundleConsole(outdir: string = CONSOLE_DIST): Promise<Cons
     bundle: true,
     platform: "browser",
     format: "esm",
+    splitting: true,
+    chunkNames: "chunk-[hash]",
     target: ["chrome110", "firefox115", "safari16"],
     minify: true,
     sourcemap: false,
@@ -51,17 +59,25 @@ export async function bundleConsole(outdir: string = CONSOLE_DIST): Promise<Cons
   });
   await build({ entryPoints: { console: path.join(CONSOLE_SRC, "style.css") }, outdir, bundle: true, minify: true, logLevel: "warning" });
   await copyFile(path.join(CONSOLE_SRC, "index.html"), path.join(outdir, "index.html"));
-  const files = ["index.html", "console.js", "console.css"];
+  const chunks = (await readdir(outdir)).filter((f) => /^chunk-.*\.js$/.test(f)).sort();
+  const main = await readFile(path.join(outdir, "console.js"), "utf8");
+  const shared = chunks.filter((c) => main.includes(`from"./${c}"`) || main.includes(`from "./${c}"`));
+  const start = ["index.html", "console.js", "console.css", ...shared];
+  const lazy = chunks.filter((c) => !shared.includes(c));
+  const files = [...start, ...lazy];
   const sizes: ConsoleBundle["sizes"] = {};
   for (const f of files) {
     const data = await readFile(path.join(outdir, f));
     sizes[f] = { raw: data.length, gzip: gzipSync(data, { level: 9 }).length };
   }
-  return { files, sizes };
+  return { files, sizes, start, lazy };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { sizes } = await bundleConsole();
+  const { sizes, start } = await bundleConsole();
   const total = Object.values(sizes).reduce((a, s) => a + s.gzip, 0);
-  console.log(`console bundled into ${CONSOLE_DIST}: ${Object.entries(sizes).map(([f, s]) => `${f} ${(s.raw / 1024).toFixed(1)} KiB (${(s.gzip / 1024).toFixed(1)} KiB gz)`).join(", ")}; total ${(total / 1024).toFixed(1)} KiB gzipped`);
+  const atStart = start.reduce((a, f) => a + (sizes[f]?.gzip ?? 0), 0);
+  console.log(
+    `console bundled into ${CONSOLE_DIST}: ${Object.entries(sizes).map(([f, s]) => `${f} ${(s.raw / 1024).toFixed(1)} KiB (${(s.gzip / 1024).toFixed(1)} KiB gz)`).join(", ")}; ${(atStart / 1024).toFixed(1)} KiB gzipped at start, ${(total / 1024).toFixed(1)} KiB in all`,
+  );
 }

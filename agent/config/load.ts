@@ -7,7 +7,8 @@
 import { accessSync, constants, readFileSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { LineCounter, parseDocument, type Document } from "yaml";
+import { formatPath, formatProblems, offsetOfPath, sortByPlace, type Segment } from "./problems.js";
 import type { z } from "zod";
 import { ConfigError, type ConfigProblem } from "../errors.js";
 import { findDriver } from "../../drivers/registry.js";
@@ -19,8 +20,7 @@ import { defaultStateDir } from "./state-dir.js";
 import { boardFacts, missingFacts, unknownPlaceholders, PLACEHOLDER_NAMES, type BoardFacts } from "./placeholders.js";
 
 export { cronPeriodMs } from "./resolve.js";
-
-type Segment = string | number;
+export { formatPath, formatProblems } from "./problems.js";
 type Env = Record<string, string | undefined>;
 
 const PASSWORD_PATH = "xmpp.password";
@@ -97,27 +97,6 @@ export function parseConfig(text: string, file: string, env: Env = process.env, 
   return resolve(parsed.data, { file: abs, folder, options, ca, password: password ?? { value: "", source: "none" }, stateDir, facts });
 }
 
-/** `file:line:col path: message`, one problem a line, in file order. */
-export function formatProblems(problems: readonly ConfigProblem[]): string {
-  return problems
-    .map((p) => {
-      const where = p.line === undefined ? p.file : `${p.file}:${p.line}:${p.column ?? 1}`;
-      return p.path ? `${where} ${p.path}: ${p.message}` : `${where}: ${p.message}`;
-    })
-    .join("\n");
-}
-
-/** `sensors[2].every`, `registry.meta["odd key"]`. */
-export function formatPath(segments: readonly Segment[]): string {
-  return segments
-    .map((s, i) => {
-      if (typeof s === "number") return `[${s}]`;
-      if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(s)) return i === 0 ? s : `.${s}`;
-      return `[${JSON.stringify(s)}]`;
-    })
-    .join("");
-}
-
 class Problems {
   readonly list: ConfigProblem[] = [];
 
@@ -154,45 +133,14 @@ class Problems {
   }
 
   error(): ConfigError {
-    // File order reads best; the sort is stable, so same-place problems keep pass order.
-    this.list.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+    sortByPlace(this.list);
     for (const p of this.list) if (p.path === PASSWORD_PATH) p.message = scrubPassword(p.message);
     return new ConfigError(formatProblems(this.list), this.list);
   }
 
-  /**
-   * Source offset of the deepest node on the path that exists: the value itself, or the key
-   * when the key is what's wrong (unknown key) or has no value. A missing key points at
-   * the key of its parent mapping, e.g. `xmpp:` for a missing `xmpp.jid`.
-   */
   private offsetOf(segments: Segment[], atKey: boolean): number | undefined {
-    let node: unknown = this.doc.contents;
-    let best: number | undefined = rangeStart(node);
-    for (const [i, seg] of segments.entries()) {
-      const last = i === segments.length - 1;
-      if (isMap(node)) {
-        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
-        if (!pair) return best;
-        const keyAt = rangeStart(pair.key);
-        const valueAt = rangeStart(pair.value);
-        node = pair.value;
-        best = last && !atKey ? (valueAt ?? keyAt) : (keyAt ?? valueAt);
-      } else if (isSeq(node) && typeof seg === "number") {
-        const item: unknown = node.items[seg];
-        if (item === undefined) return best;
-        node = item;
-        best = rangeStart(item) ?? best;
-      } else {
-        return best;
-      }
-    }
-    return best;
+    return offsetOfPath(this.doc, segments, atKey);
   }
-}
-
-function rangeStart(node: unknown): number | undefined {
-  const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-  return range?.[0];
 }
 
 /**

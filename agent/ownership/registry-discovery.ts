@@ -4,16 +4,7 @@
 import type { Logger } from "pino";
 import { xml, type Element } from "@xmpp/xml";
 import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_DISCOVERY, NS_DISCOVERY_IEEE } from "../protocol/ns.js";
-
-export function parseDiscoItems(result: Element): string[] {
-  const query = result.getChild("query", NS_DISCO_ITEMS);
-  return (query?.getChildren("item") ?? []).map((i) => i.attrs.jid).filter((j): j is string => !!j);
-}
-
-export function hasFeature(result: Element, feature: string): boolean {
-  const query = result.getChild("query", NS_DISCO_INFO);
-  return (query?.getChildren("feature") ?? []).some((f) => f.attrs.var === feature);
-}
+import { hasFeature, parseDiscoItems } from "../protocol/disco.js";
 
 export async function discoverRegistry(request: (iq: Element) => Promise<Element>, domain: string, log: Logger): Promise<string | undefined> {
   let items: string[];

@@ -49,7 +49,11 @@ export interface ComebackOptions {
   random?: () => number;
 }
 
-export const DEFAULT_COMEBACK: Required<Omit<ComebackOptions, "random">> = { intervalMs: 250, spreadMs: 400 };
+// 1.2 s: a fleet behind one server spreads its logins over more than a second (30 boards:
+// ~25 logins per second instead of all within 0.4 s; `npm run bench:fleet`, docs/benchmarks.md
+// "Fleets"), while one board is still back within 2 s of its server (probe gap ≤ 375 ms, the
+// pause, then the login).
+export const DEFAULT_COMEBACK: Required<Omit<ComebackOptions, "random">> = { intervalMs: 250, spreadMs: 1_200 };
 
 /**
  * Resolves true once a server that refused connections accepts them again (after the spread

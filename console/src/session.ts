@@ -1,11 +1,15 @@
 // One logged-in console: the XMPP connection (WebSocket, @xmpp/client), the roster and presence
 // that say which Things are "mine" and online, and per Thing the latest values: by an IEEE event
 // subscription when the Thing advertises one, else by a momentary readout every `pollMs`.
+// The Thing Registry (given, or found on the user's domain) adds the Things it says are ours
+// (./registry.ts) and takes disowns; status and identity fields are re-read every `statusMs`.
 import { client, type Client } from "@xmpp/client";
 import { xml, type Element } from "@xmpp/xml";
 import { NS_CONTROL, NS_DISCO_INFO, NS_ROSTER, NS_SENSORDATA, NS_STANZAS } from "../../agent/protocol/ns.js";
 import { buildReadoutIq, buildSubscribeIq, NS_EVENTS, parseEventMessage, parseReadoutMessage, type NodeFailure, type ReadField, type ReadoutOptions } from "./readout.js";
 import { buildSetIq, refusalReason } from "./control.js";
+import { buildDiscoInfoIq, buildDiscoItemsIq, isRegistryInfo, parseDiscoItems } from "../../agent/protocol/disco.js";
+import { buildDisownIq, buildOwnedListIq, parseOwnedList } from "./registry.js";
 
 export interface ThingView {
   jid: string;
@@ -13,6 +17,12 @@ export interface ThingView {
   full?: string;
   name?: string;
   online: boolean;
+  /** In our roster (a contact), so we hear its presence and may read it. */
+  inRoster: boolean;
+  /** The registry lists it as ours; undefined when no registry was asked. */
+  owned?: boolean;
+  /** The registry's summary of it (tags). */
+  registryLabel?: string;
   /** From disco#info; undefined until asked. */
   features?: Set<string>;
   isThing?: boolean;
@@ -36,6 +46,10 @@ export interface LoginOptions {
   jid: string;
   password: string;
   pollMs?: number;
+  /** The Thing Registry's JID; empty or absent: look for one on the user's domain. */
+  registry?: string;
+  /** How often status and identity fields are read again (ms). */
+  statusMs?: number;
 }
 
 export class LoginError extends Error {
@@ -54,6 +68,11 @@ export class Session extends EventTarget {
   readonly #readouts = new Map<string, (el: Element) => boolean>();
   readonly #pollMs: number;
   #timer: number | undefined;
+  #statusTimer: number | undefined;
+  /** The registry in use, once known. */
+  registry: string | undefined;
+  /** Why there is no registry, or why it could not list our Things. */
+  registryProblem: string | undefined;
 
   private constructor(xmpp: Client, pollMs: number) {
     super();
@@ -66,8 +85,8 @@ export class Session extends EventTarget {
     xmpp.iqCallee.set(NS_ROSTER, "query", (ctx) => {
       for (const item of ctx.element.getChildren("item")) {
         if (!item.attrs.jid) continue;
-        if (item.attrs.subscription === "remove") this.things.delete(item.attrs.jid);
-        else this.#thing(item.attrs.jid);
+        if (item.attrs.subscription === "remove") this.#leaveRoster(item.attrs.jid);
+        else this.#thing(item.attrs.jid).inRoster = true;
       }
       this.#emit("change");
       return true;
@@ -95,11 +114,18 @@ export class Session extends EventTarget {
     await s.#loadRoster();
     await xmpp.send(xml("presence", {}));
     s.#timer = window.setInterval(() => s.#pollAll(), s.#pollMs);
+    s.#statusTimer = window.setInterval(() => s.#statusAll(), o.statusMs ?? 30_000);
+    // The registry is a help, not a condition: without one the roster still lists the Things.
+    await s.#useRegistry(o.registry?.trim() ?? "", domain).catch((err: Error) => {
+      s.registryProblem = err.message;
+      s.#emit("change");
+    });
     return s;
   }
 
   async logout(): Promise<void> {
     window.clearInterval(this.#timer);
+    window.clearInterval(this.#statusTimer);
     await this.#xmpp.stop().catch(() => {});
   }
 
@@ -172,15 +198,53 @@ export class Session extends EventTarget {
   async addContact(jid: string): Promise<void> {
     const b = bare(jid.trim());
     await this.iq(xml("iq", { type: "set" }, xml("query", { xmlns: NS_ROSTER }, xml("item", { jid: b }))));
-    this.#thing(b);
+    this.#thing(b).inRoster = true;
     await this.#xmpp.send(xml("presence", { type: "subscribe", to: b }));
     this.#emit("change");
   }
 
   async removeContact(jid: string): Promise<void> {
-    await this.iq(xml("iq", { type: "set" }, xml("query", { xmlns: NS_ROSTER }, xml("item", { jid, subscription: "remove" }))));
-    this.things.delete(jid);
+    const reply = await this.iq(xml("iq", { type: "set" }, xml("query", { xmlns: NS_ROSTER }, xml("item", { jid, subscription: "remove" }))));
+    if (reply.attrs.type === "error") throw new Error(refusalReason(reply));
+    this.#leaveRoster(jid);
     this.#emit("change");
+  }
+
+  /** Ask the registry which Things are ours; they join the list (marked `owned`). */
+  async refreshOwned(): Promise<void> {
+    const registry = this.registry;
+    if (!registry) return;
+    const things = parseOwnedList(await this.iq(buildOwnedListIq(registry)));
+    const mine = new Map(things.map((t) => [bare(t.jid), t.label]));
+    for (const t of [...this.things.values()]) {
+      if (mine.has(t.jid)) continue;
+      t.owned = false;
+      delete t.registryLabel;
+      if (!t.inRoster) this.things.delete(t.jid);
+    }
+    for (const [jid, label] of mine) {
+      const t = this.#thing(jid);
+      t.owned = true;
+      t.registryLabel = label;
+    }
+    delete this.registryProblem;
+    this.#emit("change");
+  }
+
+  /** XEP-0347 disown: the registry has the Thing acknowledge, then it is claimable again. */
+  async disown(t: ThingView): Promise<void> {
+    if (!this.registry) throw new Error("no Thing Registry");
+    const reply = await this.iq(buildDisownIq(this.registry, t.jid));
+    if (reply.attrs.type === "error") throw new Error(refusalReason(reply));
+    t.owned = false;
+    delete t.registryLabel;
+    if (!t.inRoster) this.things.delete(t.jid);
+    this.#emit("change");
+  }
+
+  /** Read the status and identity fields of one Thing again. */
+  refreshStatus(t: ThingView): Promise<void> {
+    return this.#refresh(t, ["status", "identity"]);
   }
 
   sendRaw(el: Element): Promise<void> {
@@ -194,7 +258,7 @@ export class Session extends EventTarget {
   #thing(jid: string): ThingView {
     let t = this.things.get(jid);
     if (!t) {
-      t = { jid, online: false, nodes: new Map(), failures: new Map(), live: "off" };
+      t = { jid, online: false, inRoster: false, nodes: new Map(), failures: new Map(), live: "off" };
       this.things.set(jid, t);
     }
     return t;
@@ -205,9 +269,42 @@ export class Session extends EventTarget {
     for (const item of reply.getChild("query", NS_ROSTER)?.getChildren("item") ?? []) {
       if (!item.attrs.jid) continue;
       const t = this.#thing(item.attrs.jid);
+      t.inRoster = true;
       if (item.attrs.name) t.name = item.attrs.name;
     }
     this.#emit("change");
+  }
+
+  /** Out of the roster: gone from the list, unless the registry says it is ours. */
+  #leaveRoster(jid: string): void {
+    const t = this.things.get(jid);
+    if (!t) return;
+    if (!t.owned) {
+      this.things.delete(jid);
+      return;
+    }
+    t.inRoster = false;
+    t.online = false;
+    t.live = "off";
+    delete t.full;
+  }
+
+  /** The given registry, else the first item of the domain's disco#items that is one (as thingd looks). */
+  async #useRegistry(given: string, domain: string): Promise<void> {
+    if (given) this.registry = given;
+    else {
+      const items = parseDiscoItems(await this.iq(buildDiscoItemsIq(domain)));
+      for (const jid of items) {
+        const info = await this.iq(buildDiscoInfoIq(jid)).catch(() => undefined);
+        if (info && info.attrs.type === "result" && isRegistryInfo(info)) {
+          this.registry = jid;
+          break;
+        }
+      }
+      if (!this.registry) throw new Error(`${domain} lists no Thing Registry (disco#items); enter its address at login`);
+    }
+    this.#emit("change");
+    await this.refreshOwned();
   }
 
   #onStanza(el: Element): void {
@@ -238,11 +335,11 @@ export class Session extends EventTarget {
     const type = el.attrs.type;
     if (type === "subscribe") {
       // Approve Things we added ourselves (they are in the roster), e.g. after a claim.
-      if (this.things.has(b)) void this.#xmpp.send(xml("presence", { type: "subscribed", to: b })).catch(() => {});
+      if (this.things.get(b)?.inRoster) void this.#xmpp.send(xml("presence", { type: "subscribed", to: b })).catch(() => {});
       return;
     }
     const t = this.things.get(b);
-    if (!t || b === this.jid) return;
+    if (!t || !t.inRoster || b === this.jid) return;
     if (type === "unavailable") {
       if (t.full === from) {
         t.online = false;
@@ -272,7 +369,10 @@ export class Session extends EventTarget {
     if (!t.isThing) return;
     if (t.features.has(NS_CONTROL)) await this.#probeControl(t);
     // A failed first readout is shown on the card; polling goes on regardless.
-    await this.#refresh(t, ["momentary", "status", "identity"]).catch((err: Error) => this.#fail(t, err));
+    await this.#refresh(t, ["momentary"]).catch((err: Error) => this.#fail(t, err));
+    // Apart: a status-only readout is answered without reading the sensors, so a failing node
+    // still reports its error count (a mixed one answers such a node with its failure only).
+    await this.refreshStatus(t).catch((err: Error) => this.#fail(t, err));
     if (t.features.has(NS_EVENTS)) {
       const id = nextId("e");
       const reply = await this.iq(buildSubscribeIq(to, id));
@@ -307,6 +407,13 @@ export class Session extends EventTarget {
       void this.#refresh(t, ["momentary"])
         .catch((err: Error) => this.#fail(t, err))
         .finally(() => (t.busy = false));
+    }
+  }
+
+  #statusAll(): void {
+    for (const t of this.things.values()) {
+      if (!t.online || !t.isThing || t.busy) continue;
+      this.refreshStatus(t).catch((err: Error) => this.#fail(t, err));
     }
   }
 

@@ -13,14 +13,18 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launchChromium(): Promise<Browser> {
+/** `fakeCamera`: a Y4M file chromium's fake capture device plays as the camera (permission granted). */
+export async function launchChromium(o: { fakeCamera?: string } = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`chromium is not installed: run \`apt-get install -y chromium\` (Debian)`);
+  const camera = o.fakeCamera
+    ? ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${o.fakeCamera}`]
+    : [];
   const profile = await mkdtemp(path.join(tmpdir(), "thingd-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1100, height: 800 },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", ...camera],
   });
   return {
     context,

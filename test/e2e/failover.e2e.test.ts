@@ -9,7 +9,7 @@ import { afterAll, expect, it } from "vitest";
 import { startProsody, type ProsodyServer } from "../../scripts/lib/local-prosody.js";
 import { ReaderClient } from "../../scripts/lib/reader-client.js";
 import { runThingd, type AgentProcess } from "../helpers/agent-process.js";
-import { ROOM_SENSOR } from "../helpers/sensor-maps.js";
+import { endpointsSensorMap } from "../helpers/sensor-maps.js";
 import { tearDown } from "../helpers/thing-stack.js";
 
 let a: ProsodyServer | undefined;
@@ -34,20 +34,7 @@ it("moves from a killed server to the next listed one within 5 s and answers the
   const bundle = path.join(dir, "ca-bundle.pem");
   await writeFile(bundle, (await readFile(a.caFile, "utf8")) + (await readFile(b.caFile, "utf8")));
   const config = path.join(dir, "sensors.yaml");
-  await writeFile(
-    config,
-    `xmpp:
-  service: [${a.service}, ${b.service}]
-  jid: thing@localhost
-  password: thing-pw
-  resource: gw
-  keepalive: 5s
-  tls: { ca: ${bundle} }
-access: { owner: owner@localhost }
-state_dir: ./state
-sensors:
-${ROOM_SENSOR}`,
-  );
+  await writeFile(config, endpointsSensorMap([a.service, b.service], bundle));
   agent = runThingd(["run", "-c", config]);
   const onA = await agent.waitForLog((l) => l.msg === "online", 30_000);
   expect(onA.service).toBe(a.service);

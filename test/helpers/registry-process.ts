@@ -1,91 +1,13 @@
-// The real `thingd-registry` (built dist/registry/main.js) as a child process, its JSON log
-// lines collected; and the slixmpp foreign client (test/registry/foreign_client.py).
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { appendFileSync, existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
-import path from "node:path";
+// The real `thingd-registry` as a child process (scripts/lib/registry-process.ts, shared with the
+// fleet benchmark); and the slixmpp foreign client (test/registry/foreign_client.py).
+import { spawn, spawnSync } from "node:child_process";
+import { appendFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ProsodyServer } from "../../scripts/lib/local-prosody.js";
-import type { LogLine } from "./agent-process.js";
 
-export const REGISTRY_MAIN = fileURLToPath(new URL("../../dist/registry/main.js", import.meta.url));
+export { REGISTRY_MAIN, runRegistryProcess, writeRegistryConfig, type RegistryProcess } from "../../scripts/lib/registry-process.js";
+
 const FOREIGN_CLIENT = fileURLToPath(new URL("../registry/foreign_client.py", import.meta.url));
-
-export interface RegistryProcess {
-  child: ChildProcess;
-  lines: LogLine[];
-  waitForLog(predicate: (l: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
-/** Writes <dir>/registry.yaml for `domain` on `server` (state in <dir>/registry-state). */
-export async function writeRegistryConfig(dir: string, server: ProsodyServer, domain: string): Promise<string> {
-  const secret = server.components.find((c) => c.domain === domain)?.secret;
-  if (!secret) throw new Error(`component ${domain} not configured in Prosody`);
-  const file = path.join(dir, "registry.yaml");
-  await writeFile(
-    file,
-    `component:\n  service: xmpp://127.0.0.1:${server.componentPort}\n  jid: ${domain}\n  secret: ${secret}\nstate_dir: ./registry-state\n`,
-  );
-  return file;
-}
-
-export function runRegistryProcess(args: string[]): RegistryProcess {
-  if (!existsSync(REGISTRY_MAIN)) throw new Error(`${REGISTRY_MAIN} is missing: run "npm run build"`);
-  const child = spawn(process.execPath, [REGISTRY_MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  const lines: LogLine[] = [];
-  const waiters = new Set<() => void>();
-  let buf = "";
-  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-    buf += chunk;
-    let i;
-    while ((i = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try {
-        lines.push(JSON.parse(line) as LogLine);
-      } catch {
-        lines.push({ level: 30, msg: line });
-      }
-      waiters.forEach((w) => w());
-    }
-  });
-  child.stderr!.setEncoding("utf8").on("data", (c: string) => lines.push({ level: 50, msg: `stderr: ${c}` }));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return {
-    child,
-    lines,
-    waitForLog(predicate, timeoutMs = 20_000) {
-      return new Promise((resolve, reject) => {
-        const found = lines.find(predicate);
-        if (found) return resolve(found);
-        const check = () => {
-          const hit = lines.find(predicate);
-          if (!hit) return;
-          clearTimeout(t);
-          waiters.delete(check);
-          resolve(hit);
-        };
-        const t = setTimeout(() => {
-          waiters.delete(check);
-          reject(
-            new Error(
-              `thingd-registry: no matching log line within ${timeoutMs} ms; last lines:\n${lines
-                .slice(-15)
-                .map((l) => JSON.stringify(l))
-                .join("\n")}`,
-            ),
-          );
-        }, timeoutMs);
-        waiters.add(check);
-      });
-    },
-    async stop(signal = "SIGTERM") {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
-}
 
 export interface ForeignReply {
   type?: string;

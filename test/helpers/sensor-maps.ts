@@ -39,3 +39,21 @@ sensors:
 /** A `sensors:` list item: a simulated `room` at a fixed 21.4 °C (two decimals), read every second. */
 export const ROOM_SENSOR = `  - { id: room, driver: simulated, every: 1s, fields: [{ name: temperature, unit: "°C", value: 21.4, decimals: 2 }] }
 `;
+
+/**
+ * thing@localhost on the listed endpoints in order (failover tests); owned by owner@localhost
+ * unless `ownership` says otherwise (e.g. a registry section, to be claimed through it).
+ */
+export function endpointsSensorMap(services: readonly string[], caFile: string, ownership = "access: { owner: owner@localhost }"): string {
+  return `xmpp:
+  service: [${services.join(", ")}]
+  jid: thing@localhost
+  password: thing-pw
+  resource: gw
+  keepalive: 5s
+  tls: { ca: ${caFile} }
+${ownership}
+state_dir: ./state
+sensors:
+${ROOM_SENSOR}`;
+}

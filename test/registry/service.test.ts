@@ -11,6 +11,8 @@ import { loadRegistryConfig } from "../../registry/config.js";
 import { RegistryError } from "../../registry/protocol/errors.js";
 import { parseTags } from "../../registry/protocol/tags.js";
 import { RegistryService } from "../../registry/service.js";
+import { handleCommand } from "../../registry/adhoc.js";
+import { parseOwnedList } from "../../console/src/registry.js";
 import { Journal, readState } from "../../registry/store/journal.js";
 import { fromStored, recordKey, toStored } from "../../registry/store/record.js";
 import { ThingStore } from "../../registry/store/things.js";
@@ -113,6 +115,26 @@ describe("RegistryService", () => {
     await ok.journal.drain();
     const state = await readState(ok.dir, (t) => recordKey(t.jid, t));
     expect(fromStored(state.things.get(recordKey("thing@x", {}))!).owner).toBe("b@x");
+  });
+});
+
+describe("My things (ad-hoc command)", () => {
+  it("answers with a note and a result form the web console reads: one row per owned Thing", async () => {
+    const { service } = await setup();
+    await service.register("thing@x/r", reg("k1"), NS);
+    await service.register("other@x/r", reg("k2"), NS);
+    await service.mine("a@x/p", mineTags("k1"), true);
+    const cmd = await handleCommand("a@x/p", xml("command", { xmlns: "http://jabber.org/protocol/commands", node: "list", action: "execute" }), service, "registry.x", log);
+    expect(cmd.attrs.status).toBe("completed");
+    expect(cmd.getChildText("note")).toMatch(/^Your Things \(1\):\n- thing@x \(SN 1\) \[public\]/);
+    const form = cmd.getChild("x", "jabber:x:data")!;
+    expect(form.attrs.type).toBe("result");
+    expect(form.getChild("reported")!.getChildren("field").map((f) => f.attrs.var)).toStrictEqual(["jid", "node", "summary", "visibility"]);
+    // The console's parser, on the registry's own answer.
+    expect(parseOwnedList(xml("iq", { type: "result" }, cmd))).toStrictEqual([{ jid: "thing@x", label: "thing@x (SN 1)" }]);
+    // Someone who owns nothing: an empty table, and the console lists nothing.
+    const none = await handleCommand("b@x/p", xml("command", { xmlns: "http://jabber.org/protocol/commands", node: "list" }), service, "registry.x", log);
+    expect(parseOwnedList(xml("iq", { type: "result" }, none))).toStrictEqual([]);
   });
 });
 
