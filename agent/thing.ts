@@ -103,8 +103,10 @@ export class Thing {
       keepaliveMs: config.xmpp.keepaliveSeconds * 1000,
       ...(reconnectBackoff && { backoff: reconnectBackoff }),
       ...(config.xmpp.reconnect && { conflictBackoff: config.xmpp.reconnect.conflict }),
+      ...(config.xmpp.streamManagement === false && { streamManagement: false }),
       install: (conn) => this.#install(conn),
       online: (conn) => this.#online(conn),
+      resumed: () => this.#resumed(),
     });
 
     const pollers = o.pollers;
@@ -297,6 +299,17 @@ export class Thing {
     void sendFollowUp(followUp, (batch) => this.supervisor.send(...batch)).catch((err: unknown) => {
       this.#log.error({ err }, "failed to send a follow-up");
     });
+  }
+
+  /**
+   * A lost session resumed (XEP-0198, docs/reconnect.md "Stream management"): the server kept
+   * our presence, roster and subscriptions, so nothing of #online is repeated (no second
+   * presence, no registry round trip); only a registration the blip interrupted carries on.
+   */
+  async #resumed(): Promise<void> {
+    // Registered earlier in this run: returns without a stanza. Claimed: nothing to redo.
+    const status = this.o.store.state.status;
+    if (status !== "CLAIMED" && status !== "REMOVED") await this.registration.ensureRegistered();
   }
 
   /** Every new session: roster, initial presence, registration (docs/protocol.md §4). */

@@ -72,6 +72,7 @@ export function resolve(
       tls: { ...(ctx.ca !== undefined && { ca: ctx.ca }), required: xmpp.tls.required },
       keepaliveSeconds: parseDuration(xmpp.keepalive)! / 1000,
       ...(xmpp.reconnect && { reconnect: reconnectPolicy(xmpp.reconnect) }),
+      ...(!xmpp.stream_management && { streamManagement: false }),
       ...(xmpp.register && { register: { ...(xmpp.invite !== undefined && { invite: xmpp.invite }) } }),
     },
     registry: { ...(map.registry?.jid !== undefined && { jid: map.registry.jid }), meta },

@@ -123,6 +123,8 @@ const xmppSchema = z.strictObject({
   tls: tlsSchema.default({ required: true }),
   keepalive: duration(5_000).default("60s"),
   reconnect: reconnectSchema.optional().describe("Reconnect back-off; the defaults suit a real deployment"),
+  stream_management: z.boolean({ error: (iss) => expected("true or false", iss.input) }).default(true)
+    .describe("XEP-0198 stream management: a session lost to a short network outage is resumed and nothing sent is lost; false turns it off"),
   register: z.boolean({ error: (iss) => expected("true or false", iss.input) }).default(false)
     .describe("Create the account by in-band registration (XEP-0077) on first start; the password is generated and kept in state_dir"),
   invite: z.string({ error: (iss) => expected("an invite token", iss.input) }).min(1).optional()

@@ -31,6 +31,8 @@ export interface XmppConfig {
   register?: { invite?: string };
   /** `reconnect`: back-off after a lost connection (`min`/`max`) and after a conflict (`conflict_min`/`conflict_max`). */
   reconnect?: ReconnectConfig;
+  /** `stream_management: false` turns XEP-0198 (acknowledgements, resumption) off; on when absent. */
+  streamManagement?: boolean;
 }
 
 export interface ReconnectConfig {

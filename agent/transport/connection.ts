@@ -15,15 +15,17 @@ import _iqCaller from "@xmpp/iq/caller.js";
 import _sasl from "@xmpp/sasl";
 import scramsha1 from "@xmpp/sasl-scram-sha-1";
 import plain from "@xmpp/sasl-plain";
-import _resourceBinding from "@xmpp/resource-binding";
 import SASLFactory from "saslmechanisms";
 import ConnectionTLS from "@xmpp/tls/lib/Connection.js";
 import TLSSocket from "@xmpp/tls/lib/Socket.js";
 import { promise } from "@xmpp/events";
+import { pino, type Logger } from "pino";
 import { safeIqRequest } from "./iq-request.js";
 import { installFastPbkdf2 } from "./fast-pbkdf2.js";
+import { setupSession, type SessionSetup, type StreamManagementOptions } from "./stream-management.js";
 
 const NS_TLS = "urn:ietf:params:xml:ns:xmpp-tls";
+const silentLog: Logger = pino({ level: "silent" });
 
 export interface ConnectionOptions {
   service: string;
@@ -38,6 +40,10 @@ export interface ConnectionOptions {
   tlsRequired: boolean;
   /** Stream operation timeout in ms (xmpp.js default 2000 is too short for a busy Pi). */
   timeout?: number;
+  /** XEP-0198 stream management (./stream-management.ts); off when absent. */
+  streamManagement?: StreamManagementOptions;
+  /** Logger for session setup (bind, stream management); default: silent. */
+  log?: Logger;
 }
 
 export interface XmppConnection {
@@ -46,6 +52,8 @@ export interface XmppConnection {
   iqCaller: {
     request(stanza: ReturnType<typeof xml>, timeout?: number): Promise<ReturnType<typeof xml>>;
   };
+  /** What bind / stream management did on this connection (resumed or new session). */
+  session: SessionSetup;
   /**
    * Destroy every socket this connection opened (TCP and TLS) at once; the entity then emits
    * "disconnect" and no unhandled "error". Idempotent.
@@ -144,6 +152,14 @@ export function createConnection(options: ConnectionOptions): XmppConnection {
   entity.transports.push(VerifiedTLS);
 
   const middleware = _middleware({ entity });
+  // First on the middleware: XEP-0198 counts every incoming stanza, the IQ caller's too.
+  const { setup: session, installBind } = setupSession({
+    entity,
+    middleware,
+    log: options.log ?? options.streamManagement?.log ?? silentLog,
+    service: options.service,
+    sm: options.streamManagement,
+  });
   const streamFeatures = _streamFeatures({ middleware });
   const caller = _iqCaller({ middleware, entity });
   const iqCaller = { request: safeIqRequest(caller, entity) };
@@ -178,7 +194,7 @@ export function createConnection(options: ConnectionOptions): XmppConnection {
     if (!mechanism) throw new Error(`no usable SASL mechanism (server offers: ${mechanisms.join(", ") || "none"})`);
     await authenticate({ username: address.local, password: options.password }, mechanism);
   });
-  _resourceBinding({ iqCaller: caller, streamFeatures }, options.resource);
+  installBind(streamFeatures, caller, options.resource);
 
   // Disable Nagle: a readout reply is two small stanzas; with Nagle on, the second waits for
   // a delayed ACK (~40 ms instead of ~1 ms, docs/pitfalls.md "xmpp.js: Nagle").
@@ -187,5 +203,5 @@ export function createConnection(options: ConnectionOptions): XmppConnection {
     if (s && typeof s.setNoDelay === "function") s.setNoDelay(true);
   });
 
-  return { entity, middleware, iqCaller, release };
+  return { entity, middleware, iqCaller, session, release };
 }

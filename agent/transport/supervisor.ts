@@ -5,6 +5,10 @@
 // session taking our resource (<conflict/>) is not an outage and waits long; a refused password
 // goes to the cap quickly; the rest is the ordinary back-off, cut short when a crashed server
 // comes back (./comeback.ts).
+// With XEP-0198 stream management (./stream-management.ts), a session lost to the network is
+// resumed on the next attempt when the server still holds it: the stanzas it had not
+// acknowledged go out again and the "resumed" handler runs instead of "online"
+// (docs/reconnect.md "Stream management").
 import { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
@@ -15,6 +19,7 @@ import { authDetail, conflictDetail, failureKind, PROBLEM_SUMMARY, type FailureK
 import { buildPing } from "../protocol/service-info.js";
 import { serviceAddress, waitForComeback, type ComebackOptions } from "./comeback.js";
 import { Endpoints } from "./endpoints.js";
+import { locationService, type SmSession } from "./sm-session.js";
 
 export type SessionState = "offline" | "connecting" | "online" | "stopped";
 
@@ -36,6 +41,10 @@ export interface SupervisorOptions {
   install(conn: XmppConnection): void;
   /** Run on every new session: roster, presence, registration. Errors are logged. */
   online(conn: XmppConnection): Promise<void>;
+  /** Run instead of `online` when a lost session was resumed (XEP-0198): presence, roster and subscriptions are still in place. */
+  resumed?(conn: XmppConnection): Promise<void>;
+  /** XEP-0198 stream management with resumption (default true; `xmpp.stream_management`). */
+  streamManagement?: boolean;
 }
 
 /** Events: "state" (SessionState), "problem" (XmppProblem | undefined). */
@@ -52,6 +61,10 @@ export class Supervisor extends EventEmitter {
   readonly #endpoints: Endpoints;
   /** The endpoint of the current (or last) attempt. */
   #service: string;
+  /** The XEP-0198 session of the last connection while none carries it: resumed, or its replies replayed, by the next one. */
+  #previous: SmSession | undefined;
+  /** Where the next attempt resumes (the lost session's endpoint or its `location`), once. */
+  #resumeService: string | undefined;
 
   constructor(private readonly options: SupervisorOptions) {
     super();
@@ -67,6 +80,12 @@ export class Supervisor extends EventEmitter {
   /** Send on the current session; false when offline (the caller decides what that means). */
   async send(...elements: Element[]): Promise<boolean> {
     const conn = this.current;
+    // Between a lost connection and its resumption the session still exists: queue for it.
+    const waiting = this.#previous;
+    if ((!conn || this.state !== "online") && waiting && waiting.whyNotResumable() === undefined) {
+      await waiting.send(elements);
+      return true;
+    }
     if (!conn || this.state !== "online") return false;
     if (elements.length === 1) await conn.entity.send(elements[0]!);
     else await conn.entity.sendMany(elements);
@@ -87,12 +106,14 @@ export class Supervisor extends EventEmitter {
     if (conn && this.state === "online") {
       try {
         await conn.entity.send(xml("presence", { type: "unavailable" }));
+        await conn.session.finish();
         await conn.entity.stop();
       } catch (err) {
         this.#log.warn({ err }, "error while closing the XMPP stream");
       }
     }
     conn?.release();
+    this.#discardPrevious();
     await this.#loop;
     this.#setState("stopped");
   }
@@ -103,8 +124,17 @@ export class Supervisor extends EventEmitter {
     // one identity each get online between kicks, and must still back off further each time).
     const attempts: Record<FailureKind, number> = { network: 0, auth: 0, conflict: 0 };
     while (!this.#stopping) {
-      this.#service = await this.#endpoints.current();
-      const conn = createConnection({ ...this.options.connection, service: this.#service });
+      const previous = this.#previous;
+      const resuming = previous && previous.whyNotResumable() === undefined ? this.#resumeService : undefined;
+      this.#resumeService = undefined;
+      this.#service = resuming ?? (await this.#endpoints.current());
+      const sm = this.options.streamManagement !== false;
+      const conn = createConnection({
+        ...this.options.connection,
+        service: this.#service,
+        log: this.#log,
+        ...(sm && { streamManagement: { previous, log: this.#log } }),
+      });
       this.options.install(conn);
       const closed = whenClosed(conn);
       let streamError: Error | undefined;
@@ -115,18 +145,28 @@ export class Supervisor extends EventEmitter {
       this.#setState("connecting");
       let kind: FailureKind;
       let cause: unknown;
+      let wasOnline = false;
       try {
         await withTimeout(conn.entity.start(), this.options.connectTimeoutMs ?? 30_000, "connect timed out");
         if (this.#stopping) break;
         attempts.network = attempts.auth = 0;
         this.#endpoints.succeeded();
         this.current = conn;
+        this.#previous = undefined; // resumed, or replayed and ended: this connection carries what there is
+        wasOnline = true;
         const since = (this.connectedSince = new Date());
         this.#setState("online");
         this.#setProblem(undefined);
-        this.#log.info({ jid: conn.entity.jid?.toString(), service: this.#service }, "online");
+        const setup = conn.session;
+        if (setup.resumed) {
+          const lostMs = previous?.lostAt === undefined ? undefined : Date.now() - previous.lostAt;
+          this.#log.info({ jid: conn.entity.jid?.toString(), service: this.#service, resent: setup.resent, lostMs }, "stream resumed");
+        } else {
+          this.#log.info({ jid: conn.entity.jid?.toString(), service: this.#service, streamManagement: setup.session !== undefined }, "online");
+        }
         const keepalive = this.#keepalive(conn);
-        this.options.online(conn).catch(async (err: unknown) => {
+        const hook = setup.resumed ? (this.options.resumed ?? (() => Promise.resolve())) : this.options.online;
+        hook(conn).catch(async (err: unknown) => {
           // A session that ended during its setup is reported as the lost connection it is (a
           // failed write can come a moment before the socket's close).
           await sleep(50);
@@ -148,17 +188,40 @@ export class Supervisor extends EventEmitter {
       } finally {
         if (this.current === conn) this.current = undefined;
         conn.release();
+        conn.session.detach();
+        // Carry the XEP-0198 session to the next attempt: this connection's (new or resumed), else
+        // the one it did not get to take over.
+        const carried = conn.session.session ?? previous;
+        if (carried && !this.#stopping) this.#previous = carried;
       }
       if (this.#stopping) break;
+      // After a conflict (another login holds the session) or a refused login, nothing is resumed.
+      if (kind !== "network") this.#discardPrevious();
+      const carried = this.#previous;
+      const resumeNext = kind === "network" && wasOnline && carried !== undefined && carried.whyNotResumable() === undefined;
+      if (resumeNext) {
+        const location = carried.location;
+        this.#resumeService = location ? locationService(this.#service, location) : this.#service;
+      }
       // A lost or failed endpoint hands over to the next one not yet tried since the last session
       // at once (a short random pause spreads a fleet leaving a dead node); only a whole failed
       // round backs off. A conflict or a refused login is not the endpoint's fault: same one again.
-      const nextEndpoint = kind === "network" && !this.#endpoints.failed();
+      // A resumable session is resumed where it lived (or at its `location`), after the same short pause.
+      const nextEndpoint = resumeNext || (kind === "network" && !this.#endpoints.failed());
       const delay = nextEndpoint ? Math.round(Math.random() * 250) : this.#delay(kind, attempts[kind]++);
       this.#report(kind, cause, delay, attempts[kind]);
       this.#setState("offline");
       await this.#pause(delay, kind === "network" && !nextEndpoint);
     }
+  }
+
+  /** End the carried XEP-0198 session: no resumption, its unacknowledged stanzas dropped (logged at debug). */
+  #discardPrevious(): void {
+    const previous = this.#previous;
+    this.#previous = undefined;
+    if (!previous) return;
+    previous.end();
+    previous.takeReplay(-1);
   }
 
   get #conflictPolicy(): BackoffPolicy {

@@ -64,6 +64,11 @@ export interface StartProsodyOptions {
    * XEP-0401 token from createInvite()).
    */
   registration?: "closed" | "open" | "invite";
+  /**
+   * XEP-0198 stream management (Prosody 0.12's mod_smacks) in modules_enabled; `hibernationSeconds`
+   * is `smacks_hibernation_time`, how long a session lost without a stream close waits for resumption.
+   */
+  smacks?: boolean | { hibernationSeconds: number };
 }
 
 const DOMAIN = "localhost" as const;
@@ -210,6 +215,7 @@ function makeConfig(p: {
   nagle?: boolean | undefined;
   httpPort?: number | undefined;
   registration?: "closed" | "open" | "invite" | undefined;
+  smacks?: boolean | { hibernationSeconds: number } | undefined;
 }): string {
   const registration = p.registration ?? "closed";
   const lines = [
@@ -240,7 +246,9 @@ function makeConfig(p: {
     ...(p.httpPort ? ['  "websocket";'] : []),
     ...(registration === "open" ? ['  "register";'] : []),
     ...(registration === "invite" ? ['  "register"; "invites"; "invites_register";'] : []),
+    ...(p.smacks ? ['  "smacks";'] : []),
     "}",
+    ...(typeof p.smacks === "object" ? [`smacks_hibernation_time = ${p.smacks.hibernationSeconds}`] : []),
     '-- autoloaded modules we do not want (posix stays: it writes the pidfile and handles SIGTERM)',
     'modules_disabled = { "s2s"; "s2s_auth_certs"; "offline" }',
     "",
@@ -438,7 +446,7 @@ export async function startProsody(opts: StartProsodyOptions = {}): Promise<Pros
       httpPort = ports[0];
       await writeFile(
         configFile,
-        makeConfig({ dir, dataDir, certDir, key: certs.key, cert: certs.cert, logFile, c2sPort, componentPort, components, nagle: opts.nagle, registration: opts.registration, httpPort }),
+        makeConfig({ dir, dataDir, certDir, key: certs.key, cert: certs.cert, logFile, c2sPort, componentPort, components, nagle: opts.nagle, registration: opts.registration, smacks: opts.smacks, httpPort }),
       );
       if (attempt === 1) {
         for (const u of opts.users ?? []) {
