@@ -61,6 +61,11 @@ let counter = 0;
 let seqCounter = Math.floor(Math.random() * 1_000_000);
 const nextId = (p: string) => `${p}${Date.now().toString(36)}${++counter}`;
 
+/**
+ * Events: "change" — detail: the bare JID of the one Thing whose view changed, or undefined
+ * when anything may have (the list of Things, the registry); "problem" (detail: a message);
+ * "offline".
+ */
 export class Session extends EventTarget {
   readonly things = new Map<string, ThingView>();
   readonly #xmpp: Client;
@@ -186,7 +191,7 @@ export class Session extends EventTarget {
       if (/^forbidden/.test(reason)) {
         thing.canControl = false;
         thing.controlRefusal = reason;
-        this.#emit("change");
+        this.#changed(thing);
       }
       return reason;
     }
@@ -253,6 +258,11 @@ export class Session extends EventTarget {
 
   #emit(type: string, detail?: unknown): void {
     this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  /** Only this Thing's view changed: "change" with its bare JID (a pushed value, presence, an error). */
+  #changed(t: ThingView): void {
+    this.#emit("change", t.jid);
   }
 
   #thing(jid: string): ThingView {
@@ -346,14 +356,14 @@ export class Session extends EventTarget {
         t.live = "off";
         delete t.full;
       }
-      this.#emit("change");
+      this.#changed(t);
       return;
     }
     if (type !== undefined) return;
     const fresh = t.full !== from;
     t.online = true;
     t.full = from;
-    this.#emit("change");
+    this.#changed(t);
     if (fresh) void this.#discover(t).catch((err: Error) => this.#fail(t, err));
   }
 
@@ -365,7 +375,7 @@ export class Session extends EventTarget {
     t.isThing = t.features.has(NS_SENSORDATA);
     const identity = q?.getChild("identity")?.attrs.name;
     if (identity && !t.name) t.name = identity;
-    this.#emit("change");
+    this.#changed(t);
     if (!t.isThing) return;
     if (t.features.has(NS_CONTROL)) await this.#probeControl(t);
     // A failed first readout is shown on the card; polling goes on regardless.
@@ -379,12 +389,12 @@ export class Session extends EventTarget {
       if (reply.attrs.type === "result") {
         t.subscription = id;
         t.live = "events";
-        this.#emit("change");
+        this.#changed(t);
         return;
       }
     }
     t.live = "polling";
-    this.#emit("change");
+    this.#changed(t);
   }
 
   /**
@@ -434,12 +444,12 @@ export class Session extends EventTarget {
     for (const n of seen) t.failures.delete(n);
     for (const e of failures) t.failures.set(e.node, e);
     t.lastUpdate = Date.now();
-    this.#emit("change");
+    this.#changed(t);
   }
 
   #fail(t: ThingView, err: Error): void {
     t.error = err.message;
-    this.#emit("change");
+    this.#changed(t);
   }
 
   /** Whether the Thing takes XEP-0325 sets at all (it may still refuse ours). */
