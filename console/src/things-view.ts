@@ -60,9 +60,10 @@ export function thingsView(session: Session, onLogout: () => void): HTMLElement 
   };
   const schedule = perFrame(draw);
   session.addEventListener("change", (ev) => {
-    const jid = (ev as CustomEvent<string | undefined>).detail;
-    if (jid === undefined) all = true;
-    else dirty.add(jid);
+    // CustomEvent's detail is null when none was given.
+    const jid = (ev as CustomEvent<unknown>).detail;
+    if (typeof jid === "string") dirty.add(jid);
+    else all = true;
     schedule();
   });
   draw();
