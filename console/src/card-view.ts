@@ -35,7 +35,15 @@ export function cardView(session: Session, t: ThingView): CardView {
 
   const update = () => {
     const name = t.name ?? t.jid;
-    const state = !t.inRoster ? "not a contact" : t.online ? (t.live === "events" ? "online · live (events)" : t.live === "polling" ? "online · live (polling)" : "online") : "offline";
+    const state = !t.inRoster
+      ? "not a contact"
+      : t.online
+        ? t.live === "events"
+          ? "online · live (events)"
+          : t.live === "polling"
+            ? "online · live (polling)"
+            : "online"
+        : "offline";
     setAttr(root, "aria-label", name);
     renderKeyed(header, JSON.stringify([name, state, t.online, t.owned]), () => [
       h("h2", {}, name),
@@ -56,7 +64,10 @@ export function cardView(session: Session, t: ThingView): CardView {
     if (ids.size !== nodes.size || [...ids].some((n) => !nodes.has(n))) {
       for (const n of nodes.keys()) if (!ids.has(n)) nodes.delete(n);
       for (const n of ids) if (!nodes.has(n)) nodes.set(n, nodeView(session, t, n, history));
-      placeChildren(nodesHost, [...ids].sort().map((n) => nodes.get(n)!.root));
+      placeChildren(
+        nodesHost,
+        [...ids].sort().map((n) => nodes.get(n)!.root),
+      );
     }
     for (const v of nodes.values()) v.update();
     const panel = status.update();

@@ -33,7 +33,18 @@ export function nodeView(session: Session, t: ThingView, node: string, historyHo
   const table = h(
     "table",
     {},
-    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Field"), h("th", { scope: "col" }, "Value"), h("th", { scope: "col", class: "time" }, "Time"), h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Actions")))),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        h("th", { scope: "col" }, "Field"),
+        h("th", { scope: "col" }, "Value"),
+        h("th", { scope: "col", class: "time" }, "Time"),
+        h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Actions")),
+      ),
+    ),
     tbody,
   );
   const title = h("h3", {}, node);
@@ -50,7 +61,10 @@ export function nodeView(session: Session, t: ThingView, node: string, historyHo
       fields.sort((a, b) => a.name.localeCompare(b.name));
       for (const [name, row] of rows) if (!fields.some((f) => f.name === name && shapeOf(f) === row.shape)) rows.delete(name);
       for (const f of fields) if (!rows.has(f.name)) rows.set(f.name, fieldRow(session, t, node, f, historyHost));
-      placeChildren(tbody, fields.map((f) => rows.get(f.name)!.root));
+      placeChildren(
+        tbody,
+        fields.map((f) => rows.get(f.name)!.root),
+      );
       placeChildren(root, [title, ...(fail ? [failure] : []), ...(fields.length ? [table] : [])]);
     } else if (failure.isConnected !== Boolean(fail)) {
       placeChildren(root, [title, ...(fail ? [failure] : []), ...(fields.length ? [table] : [])]);
@@ -66,17 +80,31 @@ function fieldRow(session: Session, t: ThingView, node: string, f: ReadField, hi
   const time = new Text(fmtTime(f.time));
   const chart =
     NUMERIC.has(f.kind) && f.flags.includes("momentary")
-      ? h("button", {
-          type: "button",
-          class: "history-button",
-          "aria-label": `History of ${f.name}`,
-          onclick: () => {
-            render(historyHost, historyView(session, t, node, f.name, () => render(historyHost)));
+      ? h(
+          "button",
+          {
+            type: "button",
+            class: "history-button",
+            "aria-label": `History of ${f.name}`,
+            onclick: () => {
+              render(
+                historyHost,
+                historyView(session, t, node, f.name, () => render(historyHost)),
+              );
+            },
           },
-        }, "History")
+          "History",
+        )
       : null;
   const value = f.writable ? output(session, t, node, f) : reading(f);
-  const root = h("tr", { "data-field": f.name, "data-id": `${t.jid}|${node}|${f.name}` }, h("th", { scope: "row" }, f.name), h("td", {}, value.root), h("td", { class: "time" }, time), h("td", {}, chart));
+  const root = h(
+    "tr",
+    { "data-field": f.name, "data-id": `${t.jid}|${node}|${f.name}` },
+    h("th", { scope: "row" }, f.name),
+    h("td", {}, value.root),
+    h("td", { class: "time" }, time),
+    h("td", {}, chart),
+  );
   let lastTime = f.time;
   return {
     root,

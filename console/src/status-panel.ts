@@ -25,7 +25,17 @@ export function statusPanel(session: Session, t: ThingView): StatusPanel {
   const table = h(
     "table",
     {},
-    h("thead", {}, h("tr", {}, ["Node", "Driver", "Uptime", "Reads", "Errors", "Last error"].map((c) => h("th", { scope: "col", class: c === "Driver" || c === "Reads" ? "wide" : null }, c)))),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        ["Node", "Driver", "Uptime", "Reads", "Errors", "Last error"].map((c) =>
+          h("th", { scope: "col", class: c === "Driver" || c === "Reads" ? "wide" : null }, c),
+        ),
+      ),
+    ),
     tbody,
   );
   const root = h("section", { class: "status" }, header, table);

@@ -180,7 +180,12 @@ describe("thingd console in chromium", () => {
     await sw.waitFor();
     await expect(sw.isChecked()).resolves.toBe(false);
     await expect.poll(() => sw.isEnabled(), { timeout: 10_000 }).toBe(true);
-    await sw.click();
+    // Keyboard: the focused switch survives the values pushed meanwhile (cards update in place).
+    await sw.focus();
+    const before = await cell(page, "room", "temperature").textContent();
+    await expect.poll(() => cell(page, "room", "temperature").textContent(), { timeout: 10_000 }).not.toBe(before);
+    await expect(page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).resolves.toBe("relay1 relay");
+    await page.keyboard.press("Space");
     await expect.poll(() => gpio.read(RELAY), { timeout: 10_000 }).toBe("1");
     const reader = await clients.client("owner");
     const res = await reader.read(THING, { momentary: "true" }, []);

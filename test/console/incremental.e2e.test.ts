@@ -101,13 +101,20 @@ describe("console cards update in place", () => {
     // Fast's temperature changes (more than once): the cell is the same element, with new text.
     const seen = new Set([before.text]);
     await expect
-      .poll(async () => seen.add(await page.evaluate(() => (window as unknown as { __value: Element }).__value.textContent)).size, { timeout: 20_000, interval: 300 })
+      .poll(async () => seen.add(await page.evaluate(() => (window as unknown as { __value: Element }).__value.textContent)).size, {
+        timeout: 20_000,
+        interval: 300,
+      })
       .toBeGreaterThanOrEqual(3);
     const after = await page.evaluate(() => {
       const w = window as unknown as { __kept: { fast: Element[]; slow: Element[] }; __value: Element; __slowChildList: number };
       const same = (jid: string, kept: Element[]) => {
         const now = [...document.querySelector(`article.card[data-jid="${jid}"]`)!.querySelectorAll("*")];
-        return { count: now.length, identical: now.length === kept.length && now.every((el, i) => el === kept[i]), connected: kept.every((el) => el.isConnected) };
+        return {
+          count: now.length,
+          identical: now.length === kept.length && now.every((el, i) => el === kept[i]),
+          connected: kept.every((el) => el.isConnected),
+        };
       };
       return {
         fast: same("fast@localhost", w.__kept.fast),
