@@ -18,8 +18,11 @@ import { startProsody } from "./lib/local-prosody.js";
 import { ReaderClient } from "./lib/reader-client.js";
 import { runRegistryProcess, writeRegistryConfig } from "./lib/registry-process.js";
 import { xml, type Element } from "@xmpp/xml";
+import { envAsDeployed } from "./lib/unit-env.js";
 
 const MAIN = fileURLToPath(new URL("../agent/main.js", import.meta.url));
+/** thingd runs with its systemd unit's environment (Node options, malloc arenas), as deployed. */
+const UNIT_ENV = envAsDeployed(new URL("../../systemd/thingd.service", import.meta.url));
 const { values } = parseArgs({ options: { n: { type: "string", default: "30" } } });
 const N = Number(values.n);
 if (spawnSync("unshare", ["--uts", "true"]).status !== 0) {
@@ -77,6 +80,7 @@ function startBoard(i: number): Board {
   const folder = path.join(root, name);
   const child = spawn("unshare", ["--uts", "sh", "-c", `hostname ${name} && exec "$0" "$@"`, process.execPath, MAIN, "run", "-c", path.join(folder, "sensors.yaml")], {
     stdio: ["ignore", "pipe", "inherit"],
+    env: UNIT_ENV,
   });
   const board: Board = { name, child, lines: [] };
   let buf = "";

@@ -3,8 +3,6 @@
 // @xmpp/starttls upgrades with the server name only, so a `ca` given to @xmpp/client never
 // reaches the handshake). One TLS context per CA, made once and shared by every connection, and
 // release() frees a connection's sockets whatever ended it (docs/reconnect.md).
-import net from "node:net";
-import * as tlsModule from "node:tls";
 import { Client } from "@xmpp/client-core";
 import { xml } from "@xmpp/xml";
 import { jid as parseJid } from "@xmpp/jid";
@@ -16,15 +14,14 @@ import _sasl from "@xmpp/sasl";
 import scramsha1 from "@xmpp/sasl-scram-sha-1";
 import plain from "@xmpp/sasl-plain";
 import SASLFactory from "saslmechanisms";
-import ConnectionTLS from "@xmpp/tls/lib/Connection.js";
-import TLSSocket from "@xmpp/tls/lib/Socket.js";
 import { promise } from "@xmpp/events";
 import { pino, type Logger } from "pino";
 import { safeIqRequest } from "./iq-request.js";
 import { installFastPbkdf2 } from "./fast-pbkdf2.js";
 import { setupSession, type SessionSetup, type StreamManagementOptions } from "./stream-management.js";
+import { addVerifiedDirectTls, NS_TLS, startTlsFeature } from "./starttls.js";
 
-const NS_TLS = "urn:ietf:params:xml:ns:xmpp-tls";
+export { secureContextFor } from "./starttls.js";
 const silentLog: Logger = pino({ level: "silent" });
 
 export interface ConnectionOptions {
@@ -65,38 +62,13 @@ export class InsecureStreamError extends Error {
   override name = "InsecureStreamError";
 }
 
-/** TLS options used both for xmpps:// and for STARTTLS. Verification is always on. */
-function tlsOptions(options: ConnectionOptions): { servername: string; secureContext: tlsModule.SecureContext } {
-  return { servername: options.domain, secureContext: secureContextFor(options.ca) };
-}
-
-// Building a context parses every trusted root (~140 certificates with Node's store) into native
-// memory that V8 does not see: one per connect made RSS grow by about a megabyte per reconnect
-// until a full GC happened to run. So: one context per CA text, kept for the process.
-const contexts = new Map<string, tlsModule.SecureContext>();
-const MAX_CONTEXTS = 8;
-
-/** The shared TLS context trusting the system store plus `ca`. */
-export function secureContextFor(ca: string | Buffer | undefined): tlsModule.SecureContext {
-  const key = ca?.toString() ?? "";
-  let context = contexts.get(key);
-  if (!context) {
-    // Node replaces the default store when `ca` is given, so add the system roots back
-    // (tls.rootCertificates: Node's bundled store, or the system's with --use-openssl-ca).
-    context = tlsModule.createSecureContext(key ? { ca: [...tlsModule.rootCertificates, key] } : {});
-    if (contexts.size >= MAX_CONTEXTS) contexts.delete(contexts.keys().next().value!);
-    contexts.set(key, context);
-  }
-  return context;
-}
-
 export function createConnection(options: ConnectionOptions): XmppConnection {
   const entity = new Client({ service: options.service, domain: options.domain, timeout: options.timeout ?? 10_000 });
   const address = parseJid(options.jid);
   entity.jid = parseJid(address.local, options.domain);
 
   tcp({ entity });
-  const secure = tlsOptions(options);
+  const trust = { domain: options.domain, ca: options.ca };
   // Every socket attached to this entity (a STARTTLS upgrade attaches a TLS one over the TCP
   // one, which stays subscribed), for release().
   const attached = new Set<{ destroy?(): void; socket?: { destroy(): void } | null }>();
@@ -143,13 +115,7 @@ export function createConnection(options: ConnectionOptions): XmppConnection {
     return Promise.race([steps, ended]);
   };
   // Direct TLS (xmpps://), verifying against our CA and the XMPP domain.
-  class VerifiedTLS extends ConnectionTLS {
-    override socketParameters(service: string) {
-      const params = super.socketParameters(service);
-      return params && { ...params, ...secure };
-    }
-  }
-  entity.transports.push(VerifiedTLS);
+  addVerifiedDirectTls(entity, trust);
 
   const middleware = _middleware({ entity });
   // First on the middleware: XEP-0198 counts every incoming stanza, the IQ caller's too.
@@ -164,19 +130,9 @@ export function createConnection(options: ConnectionOptions): XmppConnection {
   const caller = _iqCaller({ middleware, entity });
   const iqCaller = { request: safeIqRequest(caller, entity) };
 
-  // STARTTLS (RFC 6120 §5) with verification against the configured CA and domain.
-  streamFeatures.use("starttls", NS_TLS, async ({ entity: e }: { entity: Client }, next: () => unknown) => {
-    const socket = e.socket;
-    if (!(socket instanceof net.Socket) || socket instanceof tlsModule.TLSSocket) return next();
-    const reply = await e.sendReceive(xml("starttls", { xmlns: NS_TLS }));
-    if (!reply.is("proceed", NS_TLS)) throw new Error("STARTTLS refused by the server");
-    const tlsSocket = new TLSSocket();
-    attached.add(tlsSocket); // destroyed by release() even if the handshake never finishes
-    tlsSocket.connect({ socket, host: options.domain, ...secure });
-    await promise(tlsSocket, "connect");
-    e._attachSocket(tlsSocket);
-    await e.restart();
-  });
+  // STARTTLS (RFC 6120 §5) with verification against the configured CA and domain; the TLS
+  // socket is destroyed by release() even if the handshake never finishes.
+  streamFeatures.use("starttls", NS_TLS, startTlsFeature(trust, (tlsSocket) => attached.add(tlsSocket)));
 
   installFastPbkdf2();
   const saslFactory = new SASLFactory();

@@ -1,9 +1,9 @@
 // XEP-0198 stream resumption against a real Prosody (mod_smacks) and the real thingd process,
-// connected through a loopback proxy that can swallow what thingd sends and cut the connection:
+// connected through a loopback proxy (scripts/lib/fault-proxy.ts) that can swallow what thingd
+// sends and cut the connection:
 // a readout answered into a dying connection still reaches the reader, exactly once, on the
 // resumed stream; a conflict is never resumed; a restarted server refuses resumption and thingd
 // binds a new session (docs/reconnect.md "Stream management").
-import net from "node:net";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -11,6 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Element } from "@xmpp/xml";
 import { startProsody, type ProsodyServer } from "../../scripts/lib/local-prosody.js";
+import { startFaultProxy, type FaultProxy } from "../../scripts/lib/fault-proxy.js";
 import { startRegistry, type TestRegistry } from "../../scripts/lib/test-registry.js";
 import { ReaderClient } from "../../scripts/lib/reader-client.js";
 import { runThingd, type AgentProcess, type LogLine } from "../helpers/agent-process.js";
@@ -20,71 +21,9 @@ import { waitFor } from "../helpers/wait-for.js";
 const NS_SD = "urn:xmpp:iot:sensordata";
 const THING = "thing@localhost/gw";
 
-/**
- * A TCP pass-through whose directions can be turned into holes: bytes thingd writes (`hole`) or
- * the server writes to thingd (`holeIn`) are counted and dropped while the connection stays up
- * (a stanza lost on the wire), until cut() resets both sides. While `down`, new connections are
- * reset at once.
- */
-interface HoleProxy {
-  port: number;
-  swallowed: number;
-  hole: boolean;
-  swallowedIn: number;
-  holeIn: boolean;
-  down: boolean;
-  cut(): void;
-  stop(): Promise<void>;
-}
-
-async function startHoleProxy(target: () => number): Promise<HoleProxy> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    if (proxy.down) return void client.resetAndDestroy();
-    const upstream = net.connect({ host: "127.0.0.1", port: target() });
-    sockets.add(client).add(upstream);
-    const drop = () => {
-      sockets.delete(client);
-      sockets.delete(upstream);
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("error", drop).on("close", drop);
-    upstream.on("error", drop).on("close", drop);
-    client.on("data", (d: Buffer) => {
-      if (proxy.hole) proxy.swallowed += d.length;
-      else upstream.write(d);
-    });
-    upstream.on("data", (d: Buffer) => {
-      if (proxy.holeIn) proxy.swallowedIn += d.length;
-      else client.write(d);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen({ host: "127.0.0.1", port: 0 }, resolve));
-  const proxy: HoleProxy = {
-    port: (server.address() as net.AddressInfo).port,
-    swallowed: 0,
-    hole: false,
-    swallowedIn: 0,
-    holeIn: false,
-    down: false,
-    cut() {
-      for (const s of sockets) s.resetAndDestroy();
-      sockets.clear();
-      proxy.hole = false;
-      proxy.holeIn = false;
-    },
-    async stop() {
-      proxy.cut();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-  return proxy;
-}
-
 let server: ProsodyServer | undefined;
 let registry: TestRegistry | undefined;
-let proxy: HoleProxy | undefined;
+let proxy: FaultProxy | undefined;
 let agent: AgentProcess | undefined;
 let reader: ReaderClient | undefined;
 let dir: string | undefined;
@@ -96,7 +35,7 @@ beforeAll(async () => {
     components: [{ domain: "registry.localhost", secret: "registry-secret" }],
   });
   registry = await startRegistry(server, { domain: "registry.localhost", secret: "registry-secret" });
-  proxy = await startHoleProxy(() => server!.c2sPort);
+  proxy = await startFaultProxy(() => ({ host: "127.0.0.1", port: server!.c2sPort }));
   dir = await mkdtemp(path.join(tmpdir(), "thingd-resume-"));
   const config = path.join(dir, "sensors.yaml");
   await writeFile(
