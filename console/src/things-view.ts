@@ -10,7 +10,9 @@ import { perFrame } from "./frame.js";
 import type { Session } from "./session.js";
 
 export function thingsView(session: Session, onLogout: () => void): HTMLElement {
-  const list = h("div", { class: "cards", "aria-live": "polite" });
+  // Not a live region: values change every second, and a screen reader would read each one out.
+  // What needs announcing (refusals, messages) sits in role="status" elements of its own.
+  const list = h("div", { class: "cards" });
   const cards = new Map<string, CardView>();
   const empty = h("p", { class: "message" }, "No things yet: claim one below, or add one by its JID.");
 
