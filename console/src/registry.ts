@@ -27,7 +27,9 @@ export function buildOwnedListIq(registry: string): Element {
  * registry that is not thingd-registry) or an answer without the result form.
  */
 export function parseOwnedList(reply: Element): OwnedThing[] {
-  if (reply.attrs.type === "error") throw new Error("the registry does not list owned Things (no \"My things\" command)");
+  // Another XEP-0347 registry (XEP-0347 has no query by owner): claims work, the list comes
+  // from the roster alone. Said as a fact, not as a failure.
+  if (reply.attrs.type === "error") throw new Error("claims only: it has no \"My things\" command, so the Things listed are your contacts");
   const form = reply
     .getChild("command", NS_COMMANDS)
     ?.getChildren("x", NS_DATA)
