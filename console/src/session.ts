@@ -452,6 +452,11 @@ export class Session extends EventTarget {
     this.#changed(t);
   }
 
+  /** A request the view made for `t` failed: shown on its card at once. */
+  reportError(t: ThingView, err: Error): void {
+    this.#fail(t, err);
+  }
+
   /** Whether the Thing takes XEP-0325 sets at all (it may still refuse ours). */
   static controllable(t: ThingView): boolean {
     return t.features?.has(NS_CONTROL) ?? false;

@@ -16,7 +16,7 @@ export function statusPanel(session: Session, t: ThingView): StatusPanel {
     refresh.disabled = true;
     session
       .refreshStatus(t)
-      .catch((err: Error) => (t.error = err.message))
+      .catch((err: Error) => session.reportError(t, err))
       .finally(() => (refresh.disabled = false));
   });
   const identity = h("span", { class: "identity" });
