@@ -6,12 +6,12 @@
 //     jid: things.example.org          # the component's domain
 //     secret: …                        # or secret_file, or THINGD_REGISTRY_SECRET
 //   state_dir: /var/lib/thingd-registry
-import { accessSync, constants, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { LineCounter, parseDocument, type Document } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
-import { ConfigError, type ConfigProblem } from "../agent/errors.js";
-import { formatPath, formatProblems, offsetOfPath, sortByPlace, type Segment } from "../agent/config/problems.js";
+import { ConfigError } from "../agent/errors.js";
+import { formatProblems, ProblemList, unreadable } from "../agent/config/problems.js";
 
 export interface RegistryConfig {
   file: string;
@@ -35,37 +35,6 @@ const schema = z.strictObject({
   state_dir: z.string().min(1, "expected a folder name"),
 });
 
-class Problems {
-  readonly list: ConfigProblem[] = [];
-  constructor(
-    private readonly file: string,
-    private readonly doc: Document,
-    private readonly lines: LineCounter,
-  ) {}
-
-  add(segments: Segment[], message: string, atKey = false): void {
-    const offset = offsetOfPath(this.doc, segments, atKey);
-    const pos = offset === undefined ? undefined : this.lines.linePos(offset);
-    this.list.push({ file: this.file, ...(pos && { line: pos.line, column: pos.col }), path: formatPath(segments), message });
-  }
-
-  error(): ConfigError {
-    sortByPlace(this.list);
-    return new ConfigError(formatProblems(this.list), this.list);
-  }
-}
-
-function unreadable(file: string): string | undefined {
-  try {
-    if (!statSync(file).isFile()) return "not a regular file";
-    accessSync(file, constants.R_OK);
-    return undefined;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (err as Error).message;
-  }
-}
-
 export function loadRegistryConfig(file: string, env: Env = process.env): RegistryConfig {
   const abs = path.resolve(file);
   let text: string;
@@ -82,7 +51,7 @@ export function parseRegistryConfig(text: string, file: string, env: Env = proce
   const abs = path.resolve(file);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const problems = new Problems(abs, doc, lines);
+  const problems = new ProblemList(abs, doc, lines);
   if (doc.errors.length > 0) {
     for (const err of doc.errors) {
       const pos = lines.linePos(err.pos[0]);

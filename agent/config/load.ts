@@ -4,13 +4,13 @@
 // the file system or the environment (tls.ca, the password). Every problem of passes 2-4 is
 // collected, so one run of `thingd` lists them all, each with file:line:col and a key path;
 // then ./resolve.ts turns the valid map into a ThingConfig.
-import { accessSync, constants, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { LineCounter, parseDocument, type Document } from "yaml";
-import { formatPath, formatProblems, offsetOfPath, sortByPlace, type Segment } from "./problems.js";
+import { LineCounter, parseDocument } from "yaml";
+import { formatProblems, fsReason, ProblemList, unreadable, type Segment } from "./problems.js";
 import type { z } from "zod";
-import { ConfigError, type ConfigProblem } from "../errors.js";
+import { ConfigError } from "../errors.js";
 import { findDriver } from "../../drivers/registry.js";
 import { COMMON_SENSOR_KEYS, defaultErrorMap, sensorMapSchema, show } from "./schema.js";
 import type { ResolvedPassword, ThingConfig } from "./types.js";
@@ -97,26 +97,7 @@ export function parseConfig(text: string, file: string, env: Env = process.env, 
   return resolve(parsed.data, { file: abs, folder, options, ca, password: password ?? { value: "", source: "none" }, stateDir, facts });
 }
 
-class Problems {
-  readonly list: ConfigProblem[] = [];
-
-  constructor(
-    private readonly file: string,
-    private readonly doc: Document,
-    private readonly lineCounter: LineCounter,
-  ) {}
-
-  add(segments: Segment[], message: string, atKey = false): void {
-    const offset = this.offsetOf(segments, atKey);
-    const pos = offset === undefined ? undefined : this.lineCounter.linePos(offset);
-    this.list.push({
-      file: this.file,
-      ...(pos && { line: pos.line, column: pos.col }),
-      path: formatPath(segments),
-      message,
-    });
-  }
-
+class Problems extends ProblemList {
   addIssues(issues: readonly z.core.$ZodIssue[], prefix: Segment[], fromDriver: boolean): void {
     for (const issue of issues) {
       const at = [...prefix, ...issue.path.map((s) => (typeof s === "symbol" ? String(s) : s))];
@@ -132,14 +113,9 @@ class Problems {
     }
   }
 
-  error(): ConfigError {
-    sortByPlace(this.list);
+  override error(): ConfigError {
     for (const p of this.list) if (p.path === PASSWORD_PATH) p.message = scrubPassword(p.message);
-    return new ConfigError(formatProblems(this.list), this.list);
-  }
-
-  private offsetOf(segments: Segment[], atKey: boolean): number | undefined {
-    return offsetOfPath(this.doc, segments, atKey);
+    return super.error();
   }
 }
 
@@ -185,25 +161,6 @@ function checkDriverOptions(data: unknown, problems: Problems): Map<number, unkn
     else problems.addIssues(result.error.issues, ["sensors", i], true);
   });
   return options;
-}
-
-function fsReason(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") return "no such file";
-  if (code === "EACCES" || code === "EPERM") return "permission denied";
-  if (code === "EISDIR") return "a folder, not a file";
-  return (err as Error).message;
-}
-
-/** Why `file` can't be read, or undefined if it can. */
-function unreadable(file: string): string | undefined {
-  try {
-    if (!statSync(file).isFile()) return "not a regular file";
-    accessSync(file, constants.R_OK);
-    return undefined;
-  } catch (err) {
-    return fsReason(err);
-  }
 }
 
 function xmppSection(data: unknown): Record<string, unknown> | undefined {

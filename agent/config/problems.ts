@@ -1,8 +1,10 @@
-// Where a config problem is and how it reads: `file:line:col key.path: message`. Shared by the
-// sensor map (./load.ts) and thingd-registry's config (registry/config.ts); a leaf module (only
-// `yaml`), so the registry does not pull in the drivers.
-import { isMap, isScalar, isSeq, type Document } from "yaml";
-import type { ConfigProblem } from "../errors.js";
+// Where a config problem is and how it reads: `file:line:col key.path: message`, collected in a
+// ProblemList. Shared by the sensor map (./load.ts) and thingd-registry's config
+// (registry/config.ts); a leaf module (node:fs and `yaml` only), so the registry does not pull
+// in the drivers.
+import { accessSync, constants, statSync } from "node:fs";
+import { isMap, isScalar, isSeq, type Document, type LineCounter } from "yaml";
+import { ConfigError, type ConfigProblem } from "../errors.js";
 
 export type Segment = string | number;
 
@@ -64,4 +66,47 @@ export function offsetOfPath(doc: Document, segments: readonly Segment[], atKey:
 function rangeStart(node: unknown): number | undefined {
   const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
   return range?.[0];
+}
+
+/** Every problem of one file, each placed at its key or value in the YAML document. */
+export class ProblemList {
+  readonly list: ConfigProblem[] = [];
+
+  constructor(
+    protected readonly file: string,
+    private readonly doc: Document,
+    private readonly lineCounter: LineCounter,
+  ) {}
+
+  add(segments: Segment[], message: string, atKey = false): void {
+    const offset = offsetOfPath(this.doc, segments, atKey);
+    const pos = offset === undefined ? undefined : this.lineCounter.linePos(offset);
+    this.list.push({ file: this.file, ...(pos && { line: pos.line, column: pos.col }), path: formatPath(segments), message });
+  }
+
+  /** All of them, in file order, as one error. */
+  error(): ConfigError {
+    sortByPlace(this.list);
+    return new ConfigError(formatProblems(this.list), this.list);
+  }
+}
+
+/** A file-system error in plain words. */
+export function fsReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  if (code === "EISDIR") return "a folder, not a file";
+  return (err as Error).message;
+}
+
+/** Why `file` can't be read, or undefined if it can. */
+export function unreadable(file: string): string | undefined {
+  try {
+    if (!statSync(file).isFile()) return "not a regular file";
+    accessSync(file, constants.R_OK);
+    return undefined;
+  } catch (err) {
+    return fsReason(err);
+  }
 }
