@@ -1,7 +1,8 @@
 // Why an XMPP connection attempt or session ended, as the supervisor's back-off and the status
 // see it. "conflict": another session took our full JID (two boards with one identity, a cloned
 // image); "auth": the server refused the password; "network": anything else (server down or
-// gone, TLS failure, timeouts): the ordinary back-off applies.
+// gone, TLS failure, timeouts): the ordinary back-off applies. Also: the few words a log line
+// or the status gives for a failure.
 
 export type FailureKind = "network" | "auth" | "conflict";
 
@@ -45,3 +46,31 @@ export const PROBLEM_SUMMARY: Record<FailureKind, string> = {
   auth: "login refused",
   network: "cannot connect",
 };
+
+/** The error inside a "disconnect" event's info, if any. */
+export function reasonError(info: unknown): unknown {
+  return info && typeof info === "object" && "reason" in info ? (info as { reason?: unknown }).reason : undefined;
+}
+
+/** A "disconnect" event's info in a few words for the log. */
+export function describeClose(info: unknown): string {
+  const r = reasonError(info);
+  return r instanceof Error ? r.message : String(r ?? "closed");
+}
+
+/** SASL/stream errors carry the whole element; keep logs short. */
+export function cleanError(err: unknown): { name: string; message: string; condition?: string; code?: string } {
+  if (err instanceof Error) {
+    const condition = (err as { condition?: string }).condition;
+    // A connect to every address of the host failing is an AggregateError without a message.
+    const inner = err instanceof AggregateError ? (err.errors as unknown[]).find((e): e is Error => e instanceof Error) : undefined;
+    const code = (err as { code?: unknown }).code ?? (inner as { code?: unknown } | undefined)?.code;
+    return {
+      name: err.name,
+      message: err.message || inner?.message || condition || "error",
+      ...(condition ? { condition } : {}),
+      ...(typeof code === "string" ? { code } : {}),
+    };
+  }
+  return { name: "Error", message: String(err) };
+}

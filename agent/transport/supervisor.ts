@@ -15,11 +15,11 @@ import type { Logger } from "pino";
 import { xml, type Element } from "@xmpp/xml";
 import { createConnection, type ConnectionOptions, type XmppConnection } from "./connection.js";
 import { backoffDelay, DEFAULT_BACKOFF, DEFAULT_CONFLICT_BACKOFF, type BackoffPolicy } from "./backoff.js";
-import { authDetail, conflictDetail, failureKind, PROBLEM_SUMMARY, type FailureKind, type XmppProblem } from "./failure.js";
+import { authDetail, cleanError, conflictDetail, describeClose, failureKind, PROBLEM_SUMMARY, reasonError, type FailureKind, type XmppProblem } from "./failure.js";
 import { buildPing } from "../protocol/service-info.js";
 import { serviceAddress, waitForComeback, type ComebackOptions } from "./comeback.js";
 import { Endpoints } from "./endpoints.js";
-import { locationService, type SmSession } from "./sm-session.js";
+import { CarriedSession } from "./carried-session.js";
 
 export type SessionState = "offline" | "connecting" | "online" | "stopped";
 
@@ -61,10 +61,8 @@ export class Supervisor extends EventEmitter {
   readonly #endpoints: Endpoints;
   /** The endpoint of the current (or last) attempt. */
   #service: string;
-  /** The XEP-0198 session of the last connection while none carries it: resumed, or its replies replayed, by the next one. */
-  #previous: SmSession | undefined;
-  /** Where the next attempt resumes (the lost session's endpoint or its `location`), once. */
-  #resumeService: string | undefined;
+  /** The XEP-0198 session of the last connection while none carries it. */
+  readonly #carried = new CarriedSession();
 
   constructor(private readonly options: SupervisorOptions) {
     super();
@@ -81,8 +79,8 @@ export class Supervisor extends EventEmitter {
   async send(...elements: Element[]): Promise<boolean> {
     const conn = this.current;
     // Between a lost connection and its resumption the session still exists: queue for it.
-    const waiting = this.#previous;
-    if ((!conn || this.state !== "online") && waiting && waiting.whyNotResumable() === undefined) {
+    const waiting = this.#carried.waiting;
+    if ((!conn || this.state !== "online") && waiting) {
       await waiting.send(elements);
       return true;
     }
@@ -113,7 +111,7 @@ export class Supervisor extends EventEmitter {
       }
     }
     conn?.release();
-    this.#discardPrevious();
+    this.#carried.discard();
     await this.#loop;
     this.#setState("stopped");
   }
@@ -124,10 +122,8 @@ export class Supervisor extends EventEmitter {
     // one identity each get online between kicks, and must still back off further each time).
     const attempts: Record<FailureKind, number> = { network: 0, auth: 0, conflict: 0 };
     while (!this.#stopping) {
-      const previous = this.#previous;
-      const resuming = previous && previous.whyNotResumable() === undefined ? this.#resumeService : undefined;
-      this.#resumeService = undefined;
-      this.#service = resuming ?? (await this.#endpoints.current());
+      const { previous, resumeAt } = this.#carried.take();
+      this.#service = resumeAt ?? (await this.#endpoints.current());
       const sm = this.options.streamManagement !== false;
       const conn = createConnection({
         ...this.options.connection,
@@ -152,7 +148,7 @@ export class Supervisor extends EventEmitter {
         attempts.network = attempts.auth = 0;
         this.#endpoints.succeeded();
         this.current = conn;
-        this.#previous = undefined; // resumed, or replayed and ended: this connection carries what there is
+        this.#carried.connected();
         wasOnline = true;
         const since = (this.connectedSince = new Date());
         this.#setState("online");
@@ -179,7 +175,7 @@ export class Supervisor extends EventEmitter {
         if (Date.now() - since.getTime() >= this.#conflictPolicy.capMs) attempts.conflict = 0;
         cause = streamError ?? reasonError(reason);
         kind = failureKind(cause);
-        if (kind !== "conflict") this.#log.warn({ reason: describe(reason), err: cleanError(cause) }, "XMPP connection lost");
+        if (kind !== "conflict") this.#log.warn({ reason: describeClose(reason), err: cleanError(cause) }, "XMPP connection lost");
       } catch (err) {
         if (this.#stopping) break;
         cause = streamError ?? err;
@@ -189,20 +185,12 @@ export class Supervisor extends EventEmitter {
         if (this.current === conn) this.current = undefined;
         conn.release();
         conn.session.detach();
-        // Carry the XEP-0198 session to the next attempt: this connection's (new or resumed), else
-        // the one it did not get to take over.
-        const carried = conn.session.session ?? previous;
-        if (carried && !this.#stopping) this.#previous = carried;
+        if (!this.#stopping) this.#carried.ended(conn.session.session ?? previous);
       }
       if (this.#stopping) break;
       // After a conflict (another login holds the session) or a refused login, nothing is resumed.
-      if (kind !== "network") this.#discardPrevious();
-      const carried = this.#previous;
-      const resumeNext = kind === "network" && wasOnline && carried !== undefined && carried.whyNotResumable() === undefined;
-      if (resumeNext) {
-        const location = carried.location;
-        this.#resumeService = location ? locationService(this.#service, location) : this.#service;
-      }
+      if (kind !== "network") this.#carried.discard();
+      const resumeNext = kind === "network" && wasOnline && this.#carried.resumeAfter(this.#service);
       // A lost or failed endpoint hands over to the next one not yet tried since the last session
       // at once (a short random pause spreads a fleet leaving a dead node); only a whole failed
       // round backs off. A conflict or a refused login is not the endpoint's fault: same one again.
@@ -213,15 +201,6 @@ export class Supervisor extends EventEmitter {
       this.#setState("offline");
       await this.#pause(delay, kind === "network" && !nextEndpoint);
     }
-  }
-
-  /** End the carried XEP-0198 session: no resumption, its unacknowledged stanzas dropped (logged at debug). */
-  #discardPrevious(): void {
-    const previous = this.#previous;
-    this.#previous = undefined;
-    if (!previous) return;
-    previous.end();
-    previous.takeReplay(-1);
   }
 
   get #conflictPolicy(): BackoffPolicy {
@@ -333,34 +312,4 @@ function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> 
       },
     );
   });
-}
-
-/** The error inside a "disconnect" event's info, if any. */
-function reasonError(info: unknown): unknown {
-  return info && typeof info === "object" && "reason" in info ? (info as { reason?: unknown }).reason : undefined;
-}
-
-function describe(reason: unknown): string {
-  if (reason && typeof reason === "object" && "reason" in reason) {
-    const r = (reason as { reason?: unknown }).reason;
-    return r instanceof Error ? r.message : String(r ?? "closed");
-  }
-  return "closed";
-}
-
-/** SASL/stream errors carry the whole element; keep logs short. */
-function cleanError(err: unknown): { name: string; message: string; condition?: string; code?: string } {
-  if (err instanceof Error) {
-    const condition = (err as { condition?: string }).condition;
-    // A connect to every address of the host failing is an AggregateError without a message.
-    const inner = err instanceof AggregateError ? (err.errors as unknown[]).find((e): e is Error => e instanceof Error) : undefined;
-    const code = (err as { code?: unknown }).code ?? (inner as { code?: unknown } | undefined)?.code;
-    return {
-      name: err.name,
-      message: err.message || inner?.message || condition || "error",
-      ...(condition ? { condition } : {}),
-      ...(typeof code === "string" ? { code } : {}),
-    };
-  }
-  return { name: "Error", message: String(err) };
 }
